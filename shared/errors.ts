@@ -1,0 +1,118 @@
+/**
+ * The one error type both sides share. A stable `code` travels over the agent API;
+ * the daemon maps it to an HTTP status and the CLI maps it to an exit code (the table
+ * in DESIGN.md). Messages are for people and must never contain a secret.
+ */
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'usage'
+  | 'unknown_profile'
+  | 'not_found'
+  | 'login_required'
+  | 'otp_required'
+  | 'otp_invalid'
+  | 'otp_locked'
+  | 'idp_unavailable'
+  | 'idp_error'
+  | 'agent_unavailable'
+  | 'keychain_unavailable'
+  | 'forbidden'
+  | 'cancelled'
+  | 'config_invalid'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  usage: 400,
+  unknown_profile: 404,
+  not_found: 404,
+  login_required: 401,
+  otp_required: 403,
+  otp_invalid: 403,
+  otp_locked: 429,
+  idp_unavailable: 502,
+  idp_error: 502,
+  agent_unavailable: 503,
+  keychain_unavailable: 503,
+  forbidden: 403,
+  cancelled: 499,
+  config_invalid: 400,
+  internal: 500,
+};
+
+/** Exit codes, the same for every command (DESIGN.md, "The CLI contract"). */
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  loginRequired: 3,
+  otp: 4,
+  idp: 5,
+  agent: 6,
+  keychain: 7,
+} as const;
+
+const EXIT_CODE: Record<ErrorCode, number> = {
+  bad_request: EXIT.usage,
+  usage: EXIT.usage,
+  unknown_profile: EXIT.usage,
+  not_found: EXIT.usage,
+  config_invalid: EXIT.usage,
+  login_required: EXIT.loginRequired,
+  otp_required: EXIT.otp,
+  otp_invalid: EXIT.otp,
+  otp_locked: EXIT.otp,
+  idp_unavailable: EXIT.idp,
+  idp_error: EXIT.idp,
+  agent_unavailable: EXIT.agent,
+  keychain_unavailable: EXIT.keychain,
+  forbidden: EXIT.unexpected,
+  cancelled: EXIT.unexpected,
+  internal: EXIT.unexpected,
+};
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  /** The provider's own error code, for idp_error. */
+  idpError?: string;
+  [extra: string]: unknown;
+}
+
+export class AuthctlError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'AuthctlError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return { ...this.details, error: this.code, message: this.message };
+  }
+
+  static fromBody(body: unknown): AuthctlError {
+    if (body && typeof body === 'object' && 'error' in body && typeof body.error === 'string') {
+      const { error, message, ...rest } = body as ErrorBody;
+      const code = error in HTTP_STATUS ? error : 'internal';
+      return new AuthctlError(code, typeof message === 'string' ? message : error, rest);
+    }
+    return new AuthctlError('internal', 'the agent sent an answer that is not an authctl error');
+  }
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  return HTTP_STATUS[code] ?? 500;
+}
+
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_CODE[code] ?? EXIT.unexpected;
+}
+
+export function isAuthctlError(e: unknown): e is AuthctlError {
+  return e instanceof AuthctlError;
+}

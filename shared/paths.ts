@@ -1,0 +1,85 @@
+/**
+ * Every filesystem location authctl uses, as pure functions of an environment, so
+ * tests pass a fake one. Never a world-writable directory such as /tmp for the socket,
+ * never the abstract namespace.
+ */
+import { join } from 'node:path';
+
+export interface PathEnv {
+  platform: NodeJS.Platform;
+  env: Record<string, string | undefined>;
+  home: string;
+  username: string;
+}
+
+/** Where the agent's socket (or named pipe) lives; DESIGN.md "Socket location, in order". */
+export function socketPath(p: PathEnv): string {
+  if (p.env.AUTHCTL_SOCK) return p.env.AUTHCTL_SOCK;
+  return join(runtimeDir(p), 'agent.sock');
+}
+
+/** The private directory holding the socket (0700, owned by the user). */
+export function runtimeDir(p: PathEnv): string {
+  if (p.env.AUTHCTL_SOCK) return dirnameOf(p.env.AUTHCTL_SOCK);
+  switch (p.platform) {
+    case 'win32':
+      return '\\\\.\\pipe';
+    case 'darwin':
+      return join(p.home, 'Library', 'Application Support', 'authctl', 'run');
+    default:
+      if (p.env.XDG_RUNTIME_DIR) return join(p.env.XDG_RUNTIME_DIR, 'authctl');
+      return join(p.home, '.authctl', 'run');
+  }
+}
+
+export function windowsPipeName(username: string): string {
+  return `\\\\.\\pipe\\authctl-${username}`;
+}
+
+/** The user's config directory (profiles, settings; never secrets). */
+export function configDir(p: PathEnv): string {
+  if (p.env.AUTHCTL_CONFIG_DIR) return p.env.AUTHCTL_CONFIG_DIR;
+  switch (p.platform) {
+    case 'win32':
+      return join(p.env.APPDATA ?? join(p.home, 'AppData', 'Roaming'), 'authctl');
+    case 'darwin':
+      return join(p.home, 'Library', 'Preferences', 'authctl');
+    default:
+      return join(p.env.XDG_CONFIG_HOME || join(p.home, '.config'), 'authctl');
+  }
+}
+
+export function userConfigFile(p: PathEnv): string {
+  return join(configDir(p), 'config.json');
+}
+
+/** The admin-managed, read-only system config. */
+export function systemConfigFile(p: PathEnv): string {
+  if (p.env.AUTHCTL_SYSTEM_CONFIG) return p.env.AUTHCTL_SYSTEM_CONFIG;
+  if (p.platform === 'win32') return join(p.env.ProgramData ?? 'C:\\ProgramData', 'authctl', 'config.json');
+  if (p.platform === 'darwin') return '/Library/Application Support/authctl/config.json';
+  return '/etc/authctl/config.json';
+}
+
+/** State the agent keeps across restarts (file-store fallback, OTP counters, logs). */
+export function stateDir(p: PathEnv): string {
+  if (p.env.AUTHCTL_STATE_DIR) return p.env.AUTHCTL_STATE_DIR;
+  switch (p.platform) {
+    case 'win32':
+      return join(p.env.LOCALAPPDATA ?? join(p.home, 'AppData', 'Local'), 'authctl');
+    case 'darwin':
+      return join(p.home, 'Library', 'Application Support', 'authctl', 'state');
+    default:
+      return join(p.env.XDG_STATE_HOME || join(p.home, '.local', 'state'), 'authctl');
+  }
+}
+
+export function logDir(p: PathEnv): string {
+  if (p.platform === 'darwin' && !p.env.AUTHCTL_STATE_DIR) return join(p.home, 'Library', 'Logs', 'authctl');
+  return join(stateDir(p), 'logs');
+}
+
+function dirnameOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i <= 0 ? '/' : path.slice(0, i);
+}
