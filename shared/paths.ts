@@ -83,3 +83,9 @@ function dirnameOf(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return i <= 0 ? '/' : path.slice(0, i);
 }
+
+/** The PathEnv of the running process (reads only process globals, no files). */
+export function processPathEnv(env: Record<string, string | undefined> = process.env): PathEnv {
+  const home = env.HOME || env.USERPROFILE || '/';
+  return { platform: process.platform, env, home, username: env.USER || env.USERNAME || 'user' };
+}

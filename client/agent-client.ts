@@ -1,0 +1,136 @@
+/**
+ * The only code that talks to the agent socket. The token path stays on `node:net`
+ * with a hand-written HTTP/1.1 request (loading `node:http` alone costs more than the
+ * whole cached answer); the login stream, which is rare, uses `node:http`. Before any
+ * connect, the socket directory must be owned by us and private (anti-squatting).
+ */
+import { connect } from 'node:net';
+import { lstatSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AuthctlError } from '../shared/errors.js';
+
+export interface AgentResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface AgentClientOptions {
+  socketPath: string;
+  /** Start an agent when none answers (DESIGN.md: like git's credential-cache). */
+  autostart: boolean;
+  uid?: number;
+}
+
+export class AgentClient {
+  constructor(readonly opts: AgentClientOptions) {}
+
+  /** A JSON request; an error status becomes a thrown AuthctlError with the agent's code. */
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await this.request<T>(method, path, body);
+    if (res.status >= 400) throw AuthctlError.fromBody(res.body);
+    return res.body;
+  }
+
+  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AgentResponse<T>> {
+    try {
+      return await this.once<T>(method, path, body);
+    } catch (e) {
+      if (!(e instanceof AgentUnreachable) || !this.opts.autostart) throw toAgentError(e, this.opts.socketPath);
+    }
+    const { startAgent } = await import('./autostart.js');
+    await startAgent(this.opts.socketPath, () => this.reachable());
+    try {
+      return await this.once<T>(method, path, body);
+    } catch (e) {
+      throw toAgentError(e, this.opts.socketPath);
+    }
+  }
+
+  async reachable(): Promise<boolean> {
+    try {
+      await this.once('GET', '/v1/status');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private once<T>(method: string, path: string, body?: unknown): Promise<AgentResponse<T>> {
+    checkSocketDir(this.opts.socketPath, this.opts.uid);
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    const head =
+      `${method} ${path} HTTP/1.1\r\nHost: authctl\r\nConnection: close\r\n` +
+      (payload ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n` : '') +
+      '\r\n';
+    return new Promise((resolve, reject) => {
+      const sock = connect(this.opts.socketPath);
+      const chunks: Buffer[] = [];
+      let connected = false;
+      sock.once('connect', () => {
+        connected = true;
+        // write, not end: node's HTTP server drops a half-closed request before answering it.
+        sock.write(head + payload);
+      });
+      sock.on('data', (c: Buffer) => chunks.push(c));
+      sock.once('error', (e: NodeJS.ErrnoException) => {
+        reject(connected ? new AuthctlError('agent_unavailable', `the agent closed the connection (${e.code})`) : new AgentUnreachable(e.code ?? 'error'));
+      });
+      sock.once('close', () => {
+        if (!connected) return;
+        try {
+          resolve(parseResponse<T>(Buffer.concat(chunks)));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+}
+
+class AgentUnreachable extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+function toAgentError(e: unknown, path: string): AuthctlError {
+  if (e instanceof AuthctlError) return e;
+  const code = e instanceof AgentUnreachable ? e.code : (e as Error).message;
+  return new AuthctlError('agent_unavailable', `no agent answers on ${path} (${code}): start one with \`authctl daemon\``);
+}
+
+/** Parses a complete HTTP/1.1 response (the agent always sends Content-Length for JSON). */
+function parseResponse<T>(raw: Buffer): AgentResponse<T> {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) throw new AuthctlError('agent_unavailable', 'the agent sent an incomplete answer');
+  const statusLine = raw.subarray(0, raw.indexOf('\r\n')).toString('latin1');
+  const status = Number(statusLine.split(' ')[1]);
+  const text = raw.subarray(end + 4).toString('utf8');
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AuthctlError('agent_unavailable', `the agent sent an answer that is not JSON (HTTP ${status})`);
+    }
+  }
+  return { status, body: body as T };
+}
+
+/** Refuses a socket whose directory someone else owns or can write: it may not be our agent. */
+export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -1): void {
+  if (uid < 0) return; // Windows named pipes have no directory to check.
+  const dir = dirname(socketPath);
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return; // Nothing there yet: the connect fails and autostart creates it privately.
+  }
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    throw new AuthctlError(
+      'agent_unavailable',
+      `refusing to talk to the agent socket in ${dir}: the directory must be yours and mode 700 (it is ${st.isDirectory() ? (st.mode & 0o777).toString(8) : 'not a directory'}, owner uid ${st.uid})`,
+    );
+  }
+}

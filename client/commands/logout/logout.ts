@@ -1,0 +1,36 @@
+/** `authctl logout [--profile P | --all]`: revoke at the provider, delete locally either way. */
+import { parseArgs } from 'node:util';
+import type { LogoutResponse } from '../../../shared/api.js';
+import { AuthctlError, EXIT } from '../../../shared/errors.js';
+import type { CommandIO } from '../../io.js';
+
+export interface LogoutOptions {
+  profile?: string;
+  all: boolean;
+  json: boolean;
+}
+
+export async function run(opts: LogoutOptions, io: CommandIO): Promise<number> {
+  if (opts.all && opts.profile) throw new AuthctlError('usage', '--profile and --all cannot be combined');
+  const res = await io.agent().call<LogoutResponse>('POST', '/v1/logout', opts.all ? { all: true } : { profile: opts.profile });
+  if (opts.json) {
+    io.stdout.write(JSON.stringify(res) + '\n');
+    return EXIT.ok;
+  }
+  if (!res.profiles.length) io.stderr.write('No profiles are configured; nothing to log out of.\n');
+  for (const p of res.profiles) {
+    if (p.revoked) io.stderr.write(`Logged out of "${p.profile}" (the refresh token was revoked at the provider).\n`);
+    else if (p.revokeError) io.stderr.write(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${p.revokeError}\n`);
+    else io.stderr.write(`Logged out of "${p.profile}" (there was no session to revoke).\n`);
+  }
+  return EXIT.ok;
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { profile: { type: 'string', short: 'p' }, all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  return run({ profile: values.profile ?? (values.all ? undefined : io.env.AUTHCTL_PROFILE || undefined), all: values.all, json: values.json }, io);
+}

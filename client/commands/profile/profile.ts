@@ -1,0 +1,121 @@
+/**
+ * `authctl profile add|list|show|remove`: profiles in the user config file; system
+ * profiles (admin-managed) are listed too, and a user entry overrides a system one.
+ */
+import { parseArgs } from 'node:util';
+import type { Profile } from '../../../shared/config.js';
+import { AuthctlError, EXIT } from '../../../shared/errors.js';
+import type { CommandIO } from '../../io.js';
+import { readEffectiveConfig, readUserConfig, updateUserConfig, userConfigPath } from '../../profile-config.js';
+
+export interface ProfileAddOptions {
+  name: string;
+  profile: Profile;
+  makeDefault: boolean;
+}
+
+export function add(opts: ProfileAddOptions, io: CommandIO): number {
+  updateUserConfig(io.env, (cfg) => ({
+    ...cfg,
+    ...(opts.makeDefault ? { defaultProfile: opts.name } : {}),
+    profiles: { ...cfg.profiles, [opts.name]: opts.profile },
+  }));
+  io.stderr.write(`Saved profile "${opts.name}" in ${userConfigPath(io.env)}. Log in with \`authctl login --profile ${opts.name}\`.\n`);
+  return EXIT.ok;
+}
+
+export function list(json: boolean, io: CommandIO): number {
+  const cfg = readEffectiveConfig(io.env);
+  const rows = [...cfg.profiles.values()];
+  if (json) {
+    io.stdout.write(JSON.stringify(rows.map((p) => ({ ...p, default: p.name === cfg.defaultProfile }))) + '\n');
+    return EXIT.ok;
+  }
+  if (!rows.length) io.stderr.write('No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.\n');
+  for (const p of rows) io.stdout.write(`${p.name}${p.name === cfg.defaultProfile ? '*' : ''}\t${p.issuer}\t${p.clientId}\t${p.source}\n`);
+  return EXIT.ok;
+}
+
+export function show(name: string, io: CommandIO): number {
+  const p = readEffectiveConfig(io.env).profiles.get(name);
+  if (!p) throw new AuthctlError('unknown_profile', `no profile named "${name}"`);
+  io.stdout.write(JSON.stringify(p, null, 2) + '\n');
+  return EXIT.ok;
+}
+
+export function remove(name: string, io: CommandIO): number {
+  const user = readUserConfig(io.env);
+  if (!user.profiles?.[name]) {
+    const sys = readEffectiveConfig(io.env).profiles.get(name);
+    throw new AuthctlError('unknown_profile', sys ? `profile "${name}" comes from the system config and cannot be removed here` : `no profile named "${name}"`);
+  }
+  updateUserConfig(io.env, (cfg) => {
+    const profiles = { ...cfg.profiles };
+    delete profiles[name];
+    return { ...cfg, profiles, ...(cfg.defaultProfile === name ? { defaultProfile: undefined } : {}) };
+  });
+  io.stderr.write(`Removed profile "${name}". Its session stays until \`authctl logout --profile ${name}\`... run that first to revoke it.\n`);
+  return EXIT.ok;
+}
+
+export function parseAdd(argv: string[]): ProfileAddOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      scope: { type: 'string', multiple: true, short: 's' },
+      audience: { type: 'string' },
+      resource: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      'min-valid': { type: 'string' },
+      default: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const [name, ...extra] = positionals;
+  if (!name || extra.length) throw new AuthctlError('usage', 'usage: authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]');
+  if (!values.issuer || !values['client-id']) throw new AuthctlError('usage', 'authctl profile add needs --issuer URL and --client-id ID');
+  const extraParams: Record<string, string> = {};
+  for (const kv of values.param ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new AuthctlError('usage', `--param must look like NAME=VALUE, not "${kv}"`);
+    extraParams[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const minValid = values['min-valid'];
+  if (minValid !== undefined && !/^\d+$/.test(minValid)) throw new AuthctlError('usage', `--min-valid must be a whole number of seconds, not "${minValid}"`);
+  const profile: Profile = {
+    issuer: values.issuer,
+    clientId: values['client-id'],
+    scopes: (values.scope ?? ['openid offline_access']).flatMap((s) => s.split(/\s+/)).filter(Boolean),
+  };
+  if (values.audience) profile.audience = values.audience;
+  if (values.resource) profile.resource = values.resource;
+  if (Object.keys(extraParams).length) profile.extraParams = extraParams;
+  if (minValid !== undefined) profile.minValidSeconds = Number(minValid);
+  return { name, profile, makeDefault: values.default };
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [verb, ...rest] = argv;
+  const one = (args: string[]) => {
+    const { positionals } = parseArgs({ args, allowPositionals: true, options: {}, strict: true });
+    if (positionals.length !== 1) throw new AuthctlError('usage', `usage: authctl profile ${verb} NAME`);
+    return positionals[0]!;
+  };
+  switch (verb) {
+    case 'add':
+      return add(parseAdd(rest), io);
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
+      return list(values.json, io);
+    }
+    case 'show':
+      return show(one(rest), io);
+    case 'remove':
+      return remove(one(rest), io);
+    default:
+      throw new AuthctlError('usage', 'usage: authctl profile add|list|show|remove ...');
+  }
+}

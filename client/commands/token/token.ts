@@ -1,0 +1,92 @@
+/**
+ * `authctl token`: stdout carries exactly the token and a newline (or the chosen
+ * format); everything for people goes to stderr. With AUTHCTL_TOKEN set (a pre-issued
+ * token in CI), it prints that and never contacts an agent.
+ */
+import { parseArgs } from 'node:util';
+import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
+import { AuthctlError, EXIT } from '../../../shared/errors.js';
+import type { CommandIO } from '../../io.js';
+
+export interface TokenOptions {
+  profile?: string;
+  scopes: string[];
+  audience?: string;
+  resource?: string;
+  minValid?: number;
+  privileged: boolean;
+  format: 'plain' | 'json' | 'header' | 'env';
+}
+
+export function parseTokenArgs(argv: string[], env: CommandIO['env']): TokenOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      profile: { type: 'string', short: 'p' },
+      scope: { type: 'string', multiple: true, short: 's' },
+      audience: { type: 'string' },
+      resource: { type: 'string' },
+      'min-valid': { type: 'string' },
+      privileged: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      header: { type: 'boolean', default: false },
+      env: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  const formats = (['json', 'header', 'env'] as const).filter((f) => values[f]);
+  if (formats.length > 1) throw new AuthctlError('usage', `--${formats[0]} and --${formats[1]} cannot be combined`);
+  let minValid: number | undefined;
+  if (values['min-valid'] !== undefined) {
+    minValid = Number(values['min-valid']);
+    if (!/^\d+$/.test(values['min-valid']) || minValid > 86400)
+      throw new AuthctlError('usage', `--min-valid must be a whole number of seconds (0-86400), not "${values['min-valid']}"`);
+  }
+  return {
+    profile: values.profile ?? (env.AUTHCTL_PROFILE || undefined),
+    scopes: (values.scope ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+    audience: values.audience,
+    resource: values.resource,
+    minValid,
+    privileged: values.privileged,
+    format: formats[0] ?? 'plain',
+  };
+}
+
+export async function run(opts: TokenOptions, io: CommandIO): Promise<number> {
+  const preissued = io.env.AUTHCTL_TOKEN;
+  if (preissued) {
+    io.stdout.write(formatToken({ accessToken: preissued, tokenType: 'Bearer', expiresAt: 0, scopes: [], profile: '' }, opts.format));
+    return EXIT.ok;
+  }
+  const req: TokenRequest = { profile: opts.profile, audience: opts.audience, resource: opts.resource };
+  if (opts.scopes.length) req.scopes = opts.scopes;
+  if (opts.minValid !== undefined) req.minValidSeconds = opts.minValid;
+  if (opts.privileged) req.privileged = true;
+  const token = await io.agent().call<TokenResponse>('POST', '/v1/token', req);
+  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  io.stdout.write(formatToken(token, opts.format));
+  return EXIT.ok;
+}
+
+export function formatToken(t: TokenResponse, format: TokenOptions['format']): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(t) + '\n';
+    case 'header':
+      return `Authorization: ${t.tokenType === 'DPoP' ? 'DPoP' : 'Bearer'} ${t.accessToken}\n`;
+    case 'env':
+      return `AUTHCTL_ACCESS_TOKEN=${shellQuote(t.accessToken)}\n`;
+    default:
+      return t.accessToken + '\n';
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9._~+/=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  return run(parseTokenArgs(argv, io.env), io);
+}

@@ -1,0 +1,96 @@
+/**
+ * The authctl CLI entry. It stays thin: parse, talk to the agent, print. Commands are
+ * loaded lazily so `authctl token` loads almost nothing (see bench/).
+ */
+import { AuthctlError, EXIT, exitCodeFor } from '../shared/errors.js';
+import { processPathEnv, socketPath } from '../shared/paths.js';
+import { AgentClient } from './agent-client.js';
+import type { CommandIO } from './io.js';
+
+type CommandMain = (argv: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
+  token: () => import('./commands/token/token.js'),
+  login: () => import('./commands/login/login.js'),
+  logout: () => import('./commands/logout/logout.js'),
+  status: () => import('./commands/status/status.js'),
+  profile: () => import('./commands/profile/profile.js'),
+  daemon: () => import('./commands/daemon/daemon.js'),
+};
+
+const USAGE = `authctl: a credential agent for command-line tools
+
+Usage:
+  authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--no-browser] [--json]
+  authctl logout  [--profile P | --all]
+  authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--json | --header | --env]
+  authctl status  [--json]
+  authctl profile add|list|show|remove ...
+  authctl daemon  [--foreground] | daemon stop
+
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 login required, 4 OTP, 5 identity provider, 6 agent, 7 keychain.
+`;
+
+export function defaultIO(env = process.env): CommandIO {
+  let client: AgentClient | undefined;
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    agent: () =>
+      (client ??= new AgentClient({ socketPath: socketPath(processPathEnv(env)), autostart: env.AUTHCTL_NO_AUTOSTART !== '1' })),
+  };
+}
+
+export async function runCli(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    (name ? io.stdout : io.stderr).write(USAGE);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === 'version') {
+    const { VERSION } = await import('../daemon/version.js');
+    io.stdout.write(`authctl ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`authctl: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load()).main(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: CommandIO): number {
+  if (e instanceof AuthctlError) {
+    io.stderr.write(`authctl: ${e.message}\n`);
+    return exitCodeFor(e.code);
+  }
+  const err = e as Error & { code?: string };
+  if (err?.code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`authctl: ${err.message}\nRun \`authctl help\` for usage.\n`);
+    return EXIT.usage;
+  }
+  io.stderr.write(`authctl: unexpected error: ${err?.message ?? String(e)}\n`);
+  if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${err?.stack}\n`);
+  return EXIT.unexpected;
+}
+
+/** Runs the CLI for this process and sets its exit code. */
+export function cliMain(): void {
+  const io = defaultIO();
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = reportError(e, io);
+    },
+  );
+}

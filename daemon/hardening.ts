@@ -1,0 +1,30 @@
+/**
+ * Process hardening at agent start: no inspector on SIGUSR1, not dumpable, no core
+ * files, and the peer-credential check, all through the small native addon. Without
+ * the addon the agent still runs on directory permissions alone and says so once.
+ */
+import type { Logger } from './log.js';
+import { loadNative, peerOf } from './native.js';
+
+export interface Hardening {
+  peerIdentifier?: (socket: import('node:net').Socket) => { uid: number; gid: number; pid: number } | null;
+  nonDumpable: boolean;
+  coreDisabled: boolean;
+}
+
+export function hardenAgentProcess(log: Logger, wholeProcess: boolean): Hardening {
+  // Node opens the inspector on SIGUSR1 unless someone listens for it.
+  if (process.listenerCount('SIGUSR1') === 0) process.on('SIGUSR1', () => log.warn('ignored SIGUSR1 (the inspector stays closed)'));
+  const native = loadNative();
+  if (!native) {
+    log.warn('native addon unavailable: peer check unavailable, the agent relies on the socket directory permissions alone');
+    return { nonDumpable: false, coreDisabled: false };
+  }
+  let result = { nonDumpable: false, coreDisabled: false };
+  try {
+    if (wholeProcess) result = native.hardenProcess();
+  } catch (e) {
+    log.warn('could not harden the process', { reason: (e as Error).message });
+  }
+  return { ...result, peerIdentifier: (socket) => peerOf(socket) };
+}

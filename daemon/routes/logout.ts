@@ -1,0 +1,12 @@
+import type { LogoutRequest, LogoutResponse } from '../../shared/api.js';
+import { AuthctlError } from '../../shared/errors.js';
+import type { RouteContext } from './context.js';
+import { validateBody } from './validate.js';
+
+/** POST /v1/logout: `{ profile }` or `{ all: true }`. */
+export function logout({ body, broker }: RouteContext): Promise<LogoutResponse> {
+  const req = validateBody<LogoutRequest>(body, { profile: 'string', all: 'boolean' });
+  if (req.all && req.profile) throw new AuthctlError('bad_request', 'give either "profile" or "all", not both');
+  const names = req.all ? broker.allProfileNames() : [broker.profile(req.profile).name];
+  return broker.logout(names);
+}

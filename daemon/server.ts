@@ -1,0 +1,143 @@
+/**
+ * The agent API server: HTTP/1.1 + JSON on a Unix socket. The peer's identity is decided
+ * once per connection (and a peer with another uid is dropped before a byte is read);
+ * every request is checked for browser-ish headers, bounded in size and time, and routed
+ * through one table. It never crashes on input.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { readlinkSync } from 'node:fs';
+import { AuthctlError, httpStatusFor } from '../shared/errors.js';
+import type { Peer, TokenBroker } from './broker/token-broker.js';
+import type { Logger } from './log.js';
+import type { AgentInfo } from './routes/context.js';
+import { ROUTES } from './routes.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+const ALLOWED_HOSTS = new Set(['authctl', 'localhost', 'local-authctl.sock']);
+
+export interface PeerIdentifier {
+  (socket: Socket): { uid: number; gid: number; pid: number } | null;
+}
+
+export interface ServerDeps {
+  broker: TokenBroker;
+  log: Logger;
+  agent: AgentInfo;
+  identifyPeer?: PeerIdentifier;
+  uid?: number;
+}
+
+const peers = new WeakMap<Socket, Peer>();
+
+export function createAgentServer(deps: ServerDeps): Server {
+  const server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 8192 },
+    (req, res) => void handle(req, res, deps),
+  );
+  server.maxConnections = 256;
+  server.on('connection', (socket: Socket) => onConnection(socket, deps));
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+function onConnection(socket: Socket, deps: ServerDeps): void {
+  socket.setTimeout(60_000, () => socket.destroy());
+  if (!deps.identifyPeer) {
+    peers.set(socket, {});
+    return;
+  }
+  let cred: ReturnType<PeerIdentifier>;
+  try {
+    cred = deps.identifyPeer(socket);
+  } catch (e) {
+    deps.log.warn('could not read peer credentials; refusing the connection', { reason: (e as Error).message });
+    socket.destroy();
+    return;
+  }
+  if (!cred) {
+    // The addon is loaded but could not identify this peer: fail closed.
+    deps.log.warn('peer credentials unavailable for a connection; refusing it');
+    socket.destroy();
+    return;
+  }
+  const myUid = deps.uid ?? process.getuid?.() ?? -1;
+  if (cred.uid !== myUid) {
+    deps.log.audit({ outcome: 'refused_peer', peerUid: cred.uid, peerPid: cred.pid, reason: 'peer uid differs from the agent uid' });
+    socket.destroy();
+    return;
+  }
+  peers.set(socket, { uid: cred.uid, pid: cred.pid, exe: exeOf(cred.pid) });
+}
+
+function exeOf(pid: number): string | undefined {
+  if (process.platform !== 'linux' || pid <= 0) return undefined;
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+  try {
+    checkHeaders(req);
+    const route = ROUTES[`${req.method} ${(req.url ?? '').split('?')[0]}`];
+    if (!route) throw new AuthctlError('not_found', `no such API route: ${req.method} ${String(req.url).slice(0, 100)}`);
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const peer = peers.get(req.socket) ?? {};
+    const result = await route({ body, peer, broker: deps.broker, log: deps.log, agent: deps.agent, req, res });
+    if (result !== undefined) sendJson(res, 200, result);
+  } catch (e) {
+    const err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the agent hit an unexpected error');
+    if (!(e instanceof AuthctlError)) deps.log.error('unexpected error in a request', { reason: (e as Error)?.message, stack: process.env.AUTHCTL_DEBUG ? (e as Error)?.stack : undefined });
+    if (res.headersSent) res.end();
+    else sendJson(res, httpStatusFor(err.code), err.toBody());
+  }
+}
+
+/** Defence in depth against browsers and DNS rebinding, as Tailscale's LocalAPI does. */
+function checkHeaders(req: IncomingMessage): void {
+  if (req.headers.origin !== undefined || req.headers.referer !== undefined)
+    throw new AuthctlError('forbidden', 'requests from browsers are refused');
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!ALLOWED_HOSTS.has(host)) throw new AuthctlError('forbidden', 'unexpected Host header');
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject(new AuthctlError('bad_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new AuthctlError('bad_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', () => reject(new AuthctlError('bad_request', 'the request was cut off')));
+    req.on('aborted', () => reject(new AuthctlError('bad_request', 'the request was cut off')));
+    req.on('end', () => {
+      if (size === 0) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new AuthctlError('bad_request', 'the request body is not valid JSON'));
+      }
+    });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}

@@ -1,0 +1,37 @@
+/**
+ * Where a profile's long-lived session (the refresh token and what we know about it)
+ * is kept across agent restarts. Access tokens never come here: they live in memory.
+ */
+import type { StorageBackendName } from '../../shared/api.js';
+
+export interface StoredSession {
+  v: 1;
+  issuer: string;
+  clientId: string;
+  refreshToken?: string;
+  subject?: string;
+  /** Scopes the provider granted at login. */
+  scopes: string[];
+  obtainedAt: number;
+  refreshExpiresAt?: number;
+}
+
+export interface SessionStore {
+  readonly backend: StorageBackendName;
+  /** A warning people must see (e.g. "refresh tokens are in a file"), if any. */
+  readonly warning?: string;
+  get(profile: string): Promise<StoredSession | null>;
+  set(profile: string, session: StoredSession): Promise<void>;
+  delete(profile: string): Promise<void>;
+}
+
+export function parseStoredSession(text: string | null): StoredSession | null {
+  if (!text) return null;
+  try {
+    const s = JSON.parse(text);
+    if (s && s.v === 1 && typeof s.issuer === 'string' && typeof s.clientId === 'string') return s as StoredSession;
+  } catch {
+    // A corrupted entry is treated as no session: the user logs in again.
+  }
+  return null;
+}

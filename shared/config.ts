@@ -1,0 +1,238 @@
+/**
+ * The config schema (user file and admin system file) and the pure functions that
+ * validate and merge it. No I/O here: callers read the files and pass the text in.
+ * Secrets never go into config.
+ */
+import { AuthctlError } from './errors.js';
+
+export type StoragePreference = 'auto' | 'keychain' | 'file';
+
+export interface PrivilegedPolicy {
+  scopes?: string[];
+  audiences?: string[];
+  resources?: string[];
+  cacheSeconds?: number;
+}
+
+export interface Profile {
+  issuer: string;
+  clientId: string;
+  /** Scopes asked for at login (space-separated in flags, an array here). */
+  scopes: string[];
+  audience?: string;
+  resource?: string;
+  /** Extra parameters for the device authorization request (e.g. Auth0's `organization`). */
+  extraParams?: Record<string, string>;
+  minValidSeconds?: number;
+  privileged?: PrivilegedPolicy;
+}
+
+export interface ConfigFile {
+  defaultProfile?: string;
+  storage?: StoragePreference;
+  requirePeerCheck?: boolean;
+  profiles?: Record<string, Profile>;
+}
+
+export interface ResolvedProfile extends Profile {
+  name: string;
+  source: 'user' | 'system';
+}
+
+export interface EffectiveConfig {
+  defaultProfile?: string;
+  storage: StoragePreference;
+  requirePeerCheck: boolean;
+  profiles: Map<string, ResolvedProfile>;
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const TOP_KEYS = new Set(['defaultProfile', 'storage', 'requirePeerCheck', 'profiles']);
+const PROFILE_KEYS = new Set([
+  'issuer',
+  'clientId',
+  'scopes',
+  'audience',
+  'resource',
+  'extraParams',
+  'minValidSeconds',
+  'privileged',
+]);
+
+export function isValidProfileName(name: string): boolean {
+  return PROFILE_NAME.test(name);
+}
+
+/** Loopback hosts may use plain http (the test IdP, the demo); everything else needs https. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Returns an error message for an issuer URL, or undefined when it is acceptable. */
+export function checkIssuerUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return `"${value}" must use https (plain http is allowed only for loopback issuers)`;
+}
+
+/** Parses config text; every problem names the file and the field. */
+export function parseConfigText(text: string, file: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new AuthctlError('config_invalid', `${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return validateConfig(raw, file);
+}
+
+export function validateConfig(raw: unknown, file: string): ConfigFile {
+  const fail = (what: string): never => {
+    throw new AuthctlError('config_invalid', `${file}: ${what}`);
+  };
+  if (!isObject(raw)) fail('the top level must be a JSON object');
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) if (!TOP_KEYS.has(key)) fail(`unknown setting "${key}"`);
+  const out: ConfigFile = {};
+  if (obj.defaultProfile !== undefined) {
+    if (typeof obj.defaultProfile !== 'string') fail('"defaultProfile" must be a string');
+    out.defaultProfile = obj.defaultProfile as string;
+  }
+  if (obj.storage !== undefined) {
+    if (obj.storage !== 'auto' && obj.storage !== 'keychain' && obj.storage !== 'file')
+      fail('"storage" must be "auto", "keychain" or "file"');
+    out.storage = obj.storage as StoragePreference;
+  }
+  if (obj.requirePeerCheck !== undefined) {
+    if (typeof obj.requirePeerCheck !== 'boolean') fail('"requirePeerCheck" must be true or false');
+    out.requirePeerCheck = obj.requirePeerCheck as boolean;
+  }
+  if (obj.profiles !== undefined) {
+    if (!isObject(obj.profiles)) fail('"profiles" must be an object of profile name to profile');
+    out.profiles = {};
+    for (const [name, p] of Object.entries(obj.profiles as Record<string, unknown>)) {
+      out.profiles[name] = validateProfile(name, p, fail);
+    }
+  }
+  return out;
+}
+
+function validateProfile(name: string, raw: unknown, fail: (what: string) => never): Profile {
+  const at = `profiles.${name}`;
+  if (!isValidProfileName(name)) fail(`profile name "${name}" may use letters, digits, ".", "_" and "-" only`);
+  if (!isObject(raw)) fail(`${at} must be an object`);
+  const p = raw as Record<string, unknown>;
+  for (const key of Object.keys(p)) if (!PROFILE_KEYS.has(key)) fail(`${at}: unknown setting "${key}"`);
+  if (typeof p.issuer !== 'string') fail(`${at}.issuer is missing`);
+  const issuerProblem = checkIssuerUrl(p.issuer as string);
+  if (issuerProblem) fail(`${at}.issuer ${issuerProblem}`);
+  if (typeof p.clientId !== 'string' || p.clientId === '') fail(`${at}.clientId is missing`);
+  const scopes = p.scopes ?? [];
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))
+    fail(`${at}.scopes must be a list of scope strings`);
+  const profile: Profile = { issuer: p.issuer as string, clientId: p.clientId as string, scopes: scopes as string[] };
+  for (const key of ['audience', 'resource'] as const) {
+    if (p[key] === undefined) continue;
+    if (typeof p[key] !== 'string' || p[key] === '') fail(`${at}.${key} must be a non-empty string`);
+    profile[key] = p[key] as string;
+  }
+  if (p.extraParams !== undefined) {
+    if (!isObject(p.extraParams) || !Object.values(p.extraParams).every((v) => typeof v === 'string'))
+      fail(`${at}.extraParams must map names to strings`);
+    profile.extraParams = p.extraParams as Record<string, string>;
+  }
+  if (p.minValidSeconds !== undefined) {
+    const v = p.minValidSeconds;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 86400)
+      fail(`${at}.minValidSeconds must be a whole number of seconds from 0 to 86400`);
+    profile.minValidSeconds = v as number;
+  }
+  if (p.privileged !== undefined) profile.privileged = validatePolicy(p.privileged, `${at}.privileged`, fail);
+  return profile;
+}
+
+function validatePolicy(raw: unknown, at: string, fail: (what: string) => never): PrivilegedPolicy {
+  if (!isObject(raw)) fail(`${at} must be an object`);
+  const r = raw as Record<string, unknown>;
+  const out: PrivilegedPolicy = {};
+  for (const key of ['scopes', 'audiences', 'resources'] as const) {
+    if (r[key] === undefined) continue;
+    if (!Array.isArray(r[key]) || !(r[key] as unknown[]).every((s) => typeof s === 'string'))
+      fail(`${at}.${key} must be a list of strings`);
+    out[key] = r[key] as string[];
+  }
+  if (r.cacheSeconds !== undefined) {
+    if (typeof r.cacheSeconds !== 'number' || r.cacheSeconds < 0) fail(`${at}.cacheSeconds must be >= 0`);
+    out.cacheSeconds = r.cacheSeconds as number;
+  }
+  return out;
+}
+
+/**
+ * User entries override system ones, except that a system privileged policy cannot be
+ * weakened: its lists are unioned with the user's.
+ */
+export function mergeConfigs(system: ConfigFile, user: ConfigFile): EffectiveConfig {
+  const profiles = new Map<string, ResolvedProfile>();
+  for (const [name, p] of Object.entries(system.profiles ?? {})) profiles.set(name, { ...p, name, source: 'system' });
+  for (const [name, p] of Object.entries(user.profiles ?? {})) {
+    const sys = system.profiles?.[name];
+    const privileged = mergePolicy(sys?.privileged, p.privileged);
+    profiles.set(name, { ...p, ...(privileged ? { privileged } : {}), name, source: 'user' });
+  }
+  return {
+    defaultProfile: user.defaultProfile ?? system.defaultProfile,
+    // An admin who requires the keychain cannot be overridden by a user preferring a file.
+    storage: system.storage === 'keychain' ? 'keychain' : (user.storage ?? system.storage ?? 'auto'),
+    requirePeerCheck: Boolean(system.requirePeerCheck || user.requirePeerCheck),
+    profiles,
+  };
+}
+
+function mergePolicy(sys?: PrivilegedPolicy, user?: PrivilegedPolicy): PrivilegedPolicy | undefined {
+  if (!sys) return user;
+  if (!user) return sys;
+  const union = (a?: string[], b?: string[]) => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
+  return {
+    scopes: union(sys.scopes, user.scopes),
+    audiences: union(sys.audiences, user.audiences),
+    resources: union(sys.resources, user.resources),
+    cacheSeconds: Math.min(sys.cacheSeconds ?? 0, user.cacheSeconds ?? 0),
+  };
+}
+
+/** Which profile a request means: explicit, then the configured default, then the only one. */
+export function resolveProfileName(cfg: EffectiveConfig, requested?: string): string {
+  if (requested) {
+    if (!cfg.profiles.has(requested)) {
+      const known = [...cfg.profiles.keys()];
+      throw new AuthctlError(
+        'unknown_profile',
+        known.length
+          ? `no profile named "${requested}" (known: ${known.join(', ')})`
+          : `no profile named "${requested}": add one with \`authctl profile add ${requested} --issuer URL --client-id ID\``,
+      );
+    }
+    return requested;
+  }
+  if (cfg.defaultProfile && cfg.profiles.has(cfg.defaultProfile)) return cfg.defaultProfile;
+  if (cfg.profiles.size === 1) return [...cfg.profiles.keys()][0]!;
+  if (cfg.profiles.has('default')) return 'default';
+  if (cfg.profiles.size === 0)
+    throw new AuthctlError('unknown_profile', 'no profile is configured: add one with `authctl profile add NAME --issuer URL --client-id ID`');
+  throw new AuthctlError(
+    'unknown_profile',
+    `several profiles are configured (${[...cfg.profiles.keys()].join(', ')}): pick one with --profile or set "defaultProfile"`,
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
