@@ -162,13 +162,19 @@ function toTokenSet(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponse
   const refreshExpiresIn = Number((res as Record<string, unknown>).refresh_expires_in);
   return {
     accessToken: res.access_token,
-    tokenType: res.token_type ?? 'Bearer',
+    tokenType: canonicalTokenType(res.token_type),
     expiresIn: typeof res.expires_in === 'number' ? res.expires_in : undefined,
     refreshToken: res.refresh_token,
     scopes: typeof res.scope === 'string' ? res.scope.split(' ').filter(Boolean) : undefined,
     subject,
     refreshExpiresIn: Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : undefined,
   };
+}
+
+/** openid-client lower-cases token_type; HTTP auth schemes are written Bearer and DPoP. */
+function canonicalTokenType(t: string | undefined): string {
+  const lower = (t ?? 'bearer').toLowerCase();
+  return lower === 'bearer' ? 'Bearer' : lower === 'dpop' ? 'DPoP' : (t as string);
 }
 
 function allowsPlainHttp(issuer: string): boolean {

@@ -35,8 +35,9 @@ export class KeychainStore implements SessionStore {
   }
 
   private async call<T>(what: string, fn: (e: AsyncEntry, signal: AbortSignal) => Promise<T>, profile: string): Promise<T> {
-    const entry = new AsyncEntry(this.service, profile, OPTIONS);
     try {
+      // The constructor already talks to D-Bus, so it belongs inside the try.
+      const entry = new AsyncEntry(this.service, profile, OPTIONS);
       // A keyring that pops an unlock prompt nobody answers must not hang a token request.
       return await fn(entry, AbortSignal.timeout(TIMEOUT_MS));
     } catch (e) {
