@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus } from './status.js';
+import type { StatusResponse } from '../../../shared/api.js';
+
+const base: StatusResponse = {
+  version: '0.1.0',
+  pid: 42,
+  uptimeSeconds: 3725,
+  socket: '/run/user/1/authctl/agent.sock',
+  storage: { backend: 'file', warning: 'no keychain is available: refresh tokens are stored in /x (mode 0600)' },
+  peerCheck: 'unavailable',
+  defaultProfile: 'work',
+  profiles: [
+    {
+      name: 'work',
+      issuer: 'https://idp.example',
+      clientId: 'cli',
+      source: 'user',
+      state: 'logged_in',
+      subject: 'alice',
+      hasRefreshToken: true,
+      pendingWrite: true,
+      cachedTokens: [{ key: 'k', scopes: ['api:read'], audience: 'https://api', expiresAt: 1_000_090 }],
+    },
+  ],
+};
+
+describe('status rendering', () => {
+  it('shows the warnings people must see, and expiry, but no secret fields exist to show', () => {
+    const text = renderStatus(base, 1_000_000_000);
+    expect(text).toContain('agent: pid 42, version 0.1.0, up 1h02m');
+    expect(text).toContain('WARNING: no keychain is available');
+    expect(text).toContain('peer check unavailable');
+    expect(text).toContain('work (default)  [user]');
+    expect(text).toContain('state:   logged in as alice');
+    expect(text).toContain('NOT YET WRITTEN to storage');
+    expect(text).toContain('token:   api:read, aud https://api: expires in 1m30s');
+  });
+
+  it('tells a new user how to add a profile', () => {
+    expect(renderStatus({ ...base, profiles: [] }, 0)).toContain('authctl profile add NAME --issuer URL --client-id ID');
+  });
+});
