@@ -13,6 +13,7 @@ command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v tmux >/dev/null || need+=(tmux)
 command -v git >/dev/null || need+=(git)
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && [ "${AUTHCTL_NO_APT:-}" != 1 ]; then
     echo "installing system packages: ${need[*]}" >&2
