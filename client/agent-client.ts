@@ -128,9 +128,11 @@ export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -
     return; // Nothing there yet: the connect fails and autostart creates it privately.
   }
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? `mode ${(st.mode & 0o777).toString(8)}` : 'not a directory';
+    const next = st.isDirectory() && st.uid === uid ? `run \`chmod 700 ${dir}\`` : 'someone else may be squatting it: remove it, or set AUTHCTL_SOCK';
     throw new AuthctlError(
       'agent_unavailable',
-      `refusing to talk to the agent socket in ${dir}: the directory must be yours and mode 700 (it is ${st.isDirectory() ? (st.mode & 0o777).toString(8) : 'not a directory'}, owner uid ${st.uid})`,
+      `refusing to talk to the agent socket in ${dir}: the directory must be yours and mode 700 (it is ${what}, owner uid ${st.uid}, you are uid ${uid});\n${next}`,
     );
   }
 }

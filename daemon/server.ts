@@ -9,11 +9,13 @@ import type { Socket } from 'node:net';
 import { readlinkSync } from 'node:fs';
 import { AuthctlError, httpStatusFor } from '../shared/errors.js';
 import type { Peer, TokenBroker } from './broker/token-broker.js';
-import type { Logger } from './log.js';
+import type { Logger, Redactor } from './log.js';
 import type { AgentInfo } from './routes/context.js';
 import { ROUTES } from './routes.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+// Room for a burst of CLIs at token expiry (the budget is 500 at once); beyond it, refuse.
+export const MAX_CONNECTIONS = 1024;
 const ALLOWED_HOSTS = new Set(['authctl', 'localhost', 'local-authctl.sock']);
 
 export interface PeerIdentifier {
@@ -26,20 +28,29 @@ export interface ServerDeps {
   agent: AgentInfo;
   identifyPeer?: PeerIdentifier;
   uid?: number;
+  /** Masks known token values in error messages (a provider may echo one back). */
+  redactor?: Redactor;
 }
 
 const peers = new WeakMap<Socket, Peer>();
 
 export function createAgentServer(deps: ServerDeps): Server {
   const server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 8192 },
-    (req, res) => void handle(req, res, deps),
+    // Below node's defaults: a local API needs small headers and quick requests. The timeouts
+    // are checked every 5 s (not node's 30 s), so a slow client is cut off soon after them.
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 8192, connectionsCheckingInterval: 5_000 },
+    (req, res) =>
+      void handle(req, res, deps).catch(() => {
+        // Answering itself failed (the peer is gone): drop the connection, never the agent.
+        res.destroy();
+      }),
   );
-  server.maxConnections = 256;
+  server.maxConnections = MAX_CONNECTIONS;
   server.on('connection', (socket: Socket) => onConnection(socket, deps));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return server;
 }
@@ -66,8 +77,9 @@ function onConnection(socket: Socket, deps: ServerDeps): void {
   }
   const myUid = deps.uid ?? process.getuid?.() ?? -1;
   if (cred.uid !== myUid) {
-    deps.log.audit({ outcome: 'refused_peer', peerUid: cred.uid, peerPid: cred.pid, reason: 'peer uid differs from the agent uid' });
+    // Root is not special: only the agent's own uid may talk to it (ssh-agent does the same).
     socket.destroy();
+    deps.log.audit({ outcome: 'refused_peer', peerUid: cred.uid, peerPid: cred.pid, peerExe: exeOf(cred.pid), reason: `peer uid ${cred.uid} differs from the agent uid ${myUid}` });
     return;
   }
   peers.set(socket, { uid: cred.uid, pid: cred.pid, exe: exeOf(cred.pid) });
@@ -94,8 +106,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
   } catch (e) {
     const err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the agent hit an unexpected error');
     if (!(e instanceof AuthctlError)) deps.log.error('unexpected error in a request', { reason: (e as Error)?.message, stack: process.env.AUTHCTL_DEBUG ? (e as Error)?.stack : undefined });
-    if (res.headersSent) res.end();
-    else sendJson(res, httpStatusFor(err.code), err.toBody());
+    if (res.headersSent) return void res.end();
+    // The rest of an unread body (too large, or cut off) is not worth reading: close after answering.
+    if (!req.complete && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)) res.setHeader('connection', 'close');
+    const body = err.toBody();
+    sendJson(res, httpStatusFor(err.code), deps.redactor ? { ...body, message: deps.redactor.redactString(body.message) } : body);
   }
 }
 

@@ -20,18 +20,20 @@ export function ensurePrivateDir(dir: string, uid = process.getuid?.() ?? -1): v
 /** Throws unless `dir` is a real directory owned by `uid` with no group/other access. */
 export function checkPrivateDir(dir: string, uid = process.getuid?.() ?? -1): void {
   const st = lstatSync(dir);
-  if (st.isSymbolicLink()) throw unsafe(dir, 'is a symbolic link');
-  if (!st.isDirectory()) throw unsafe(dir, 'is not a directory');
-  if (uid >= 0 && st.uid !== uid) throw unsafe(dir, `is owned by uid ${st.uid}, not by you (uid ${uid})`);
-  if ((st.mode & 0o077) !== 0) throw unsafe(dir, `has mode ${(st.mode & 0o777).toString(8)}; it must be 700`);
+  const elsewhere = 'remove it, or point AUTHCTL_SOCK at a private directory';
+  if (st.isSymbolicLink()) throw unsafe(dir, 'is a symbolic link', elsewhere);
+  if (!st.isDirectory()) throw unsafe(dir, 'is not a directory', elsewhere);
+  if (uid >= 0 && st.uid !== uid) throw unsafe(dir, `is owned by uid ${st.uid}, not by you (uid ${uid})`, elsewhere);
+  if ((st.mode & 0o077) !== 0) throw unsafe(dir, `has mode ${(st.mode & 0o777).toString(8)}`, `if it is yours, run \`chmod 700 ${dir}\``);
 }
 
-function unsafe(dir: string, what: string): AuthctlError {
-  return new AuthctlError('forbidden', `refusing to use the socket directory ${dir}: it ${what}`);
+// "Could not be started" is exit 6, the same code the client gives for a directory it refuses.
+function unsafe(dir: string, what: string, next: string): AuthctlError {
+  return new AuthctlError('agent_unavailable', `refusing to use the socket directory ${dir}: it ${what}, and it must be yours and private (mode 700); ${next}`);
 }
 
 /** What is at the socket path now: nothing, a live agent, a stale socket, or something else. */
-export async function probeSocketPath(path: string): Promise<'absent' | 'live' | 'stale' | 'not-a-socket'> {
+export async function probeSocketPath(path: string): Promise<'absent' | 'live' | 'stale' | 'not-a-socket' | 'unknown'> {
   let st;
   try {
     st = lstatSync(path);
@@ -45,7 +47,9 @@ export async function probeSocketPath(path: string): Promise<'absent' | 'live' |
       s.destroy();
       resolve('live');
     });
-    s.once('error', () => resolve('stale'));
+    // Only a refused connect proves nobody listens (as gpg-agent decides); anything else
+    // (EAGAIN on a busy agent's backlog, EACCES) is not a reason to delete a socket.
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'stale' : e.code === 'ENOENT' ? 'absent' : 'unknown'));
   });
 }
 
@@ -54,7 +58,10 @@ export async function claimSocketPath(path: string): Promise<void> {
   ensurePrivateDir(dirname(path));
   const state = await probeSocketPath(path);
   if (state === 'live') throw new AuthctlError('forbidden', `an agent is already running on ${path}`, { alreadyRunning: true });
-  if (state === 'not-a-socket') throw new AuthctlError('forbidden', `${path} exists and is not a socket; not deleting it`);
+  if (state === 'not-a-socket')
+    throw new AuthctlError('agent_unavailable', `${path} exists and is not a socket; not deleting it: move it away yourself, or point AUTHCTL_SOCK elsewhere`);
+  if (state === 'unknown')
+    throw new AuthctlError('agent_unavailable', `cannot tell whether an agent listens on ${path}; not replacing it: stop that agent, or remove the socket if none runs`);
   if (state === 'stale') unlinkSync(path);
 }
 

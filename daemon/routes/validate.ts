@@ -10,7 +10,7 @@ export function validateBody<T>(body: unknown, shape: Record<string, Kind>): T {
   if (body === undefined || body === null) return {} as T;
   if (typeof body !== 'object' || Array.isArray(body)) throw bad('the request body must be a JSON object');
   for (const [key, value] of Object.entries(body)) {
-    const kind = shape[key];
+    const kind = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!kind) throw bad(`unknown field "${key}"`);
     if (value === undefined || value === null) continue;
     if (!matches(kind, value)) throw bad(`"${key}" must be ${describe(kind)}`);

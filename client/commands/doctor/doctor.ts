@@ -1,0 +1,122 @@
+/**
+ * `authctl doctor`: checks what a working setup needs, most basic first (socket directory,
+ * agent, config, then what the agent reports, then each issuer), and says what to do about
+ * each problem. It never starts an agent. Exit 0 when nothing failed, else the exit code
+ * of the first failure: the most basic one is the most serious (often the cause of the
+ * ones after it). Warnings (file storage, no peer check) are printed but do not fail.
+ */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DiagnosticsResponse, StatusResponse } from '../../../shared/api.js';
+import { AuthctlError, EXIT, exitCodeFor, type ErrorCode } from '../../../shared/errors.js';
+import { AgentClient, checkSocketDir } from '../../agent-client.js';
+import type { CommandIO } from '../../io.js';
+
+export interface Check {
+  level: 'ok' | 'warn' | 'fail';
+  name: string;
+  detail: string;
+  /** For a failure: what decides the exit code. */
+  code?: ErrorCode;
+}
+
+/** `authctl doctor` takes no options (yet); the type keeps the commands' common shape. */
+export type DoctorOptions = Record<string, never>;
+
+export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> {
+  const checks: Check[] = [];
+  const { socketPath, uid } = io.agent().opts;
+
+  const dirCheck = attempt('socket directory', 'agent_unavailable', () => {
+    checkSocketDir(socketPath, uid);
+    const dir = dirname(socketPath);
+    return existsSync(dir) ? `${dir}: yours, mode 700` : `${dir}: not created yet (the agent creates it, private)`;
+  });
+  checks.push(dirCheck);
+
+  let status: StatusResponse | undefined;
+  const client = new AgentClient({ socketPath, uid, autostart: false });
+  if (dirCheck.level === 'fail') {
+    checks.push({ level: 'fail', name: 'agent', detail: 'not contacted: the socket directory is not safe (see above)', code: 'agent_unavailable' });
+  } else {
+    try {
+      status = await client.call<StatusResponse>('GET', '/v1/status');
+      checks.push({ level: 'ok', name: 'agent', detail: `pid ${status.pid}, version ${status.version}, on ${status.socket}` });
+    } catch (e) {
+      checks.push(failure('agent', e, 'agent_unavailable'));
+    }
+  }
+
+  const { readEffectiveConfig } = await import('../../profile-config.js');
+  checks.push(attempt('config', 'config_invalid', () => `${readEffectiveConfig(io.env).profiles.size} profile(s)`));
+  if (status) {
+    checks.push(...agentChecks(status));
+    if (!status.configErrors?.length) checks.push(...(await issuerChecks(client)));
+  } else {
+    checks.push({ level: 'warn', name: 'issuers', detail: 'not checked: the agent checks them, and no agent answers' });
+  }
+
+  for (const c of checks) io.stdout.write(`${{ ok: 'ok  ', warn: 'WARN', fail: 'FAIL' }[c.level]}  ${c.name}: ${c.detail}\n`);
+  const firstFailure = checks.find((c) => c.level === 'fail');
+  if (!firstFailure) io.stdout.write(checks.some((c) => c.level === 'warn') ? 'No failures (see the warnings above).\n' : 'All checks passed.\n');
+  return firstFailure ? exitCodeFor(firstFailure.code ?? 'internal') : EXIT.ok;
+}
+
+/** What only the running agent knows: its peer check, its storage, its reading of the config. */
+function agentChecks(s: StatusResponse): Check[] {
+  const out: Check[] = [];
+  out.push(
+    s.peerCheck === 'available'
+      ? { level: 'ok', name: 'peer check', detail: 'on: connections from other users are refused' }
+      : {
+          level: 'warn',
+          name: 'peer check',
+          detail: 'peer check unavailable: the agent relies on the socket directory permissions alone; rebuild the native addon (`node scripts/build-native.mjs`) and restart the agent',
+        },
+  );
+  if (s.storage.error) out.push({ level: 'fail', name: 'storage', detail: `${s.storage.backend}: ${s.storage.error}`, code: 'keychain_unavailable' });
+  else if (s.storage.warning) out.push({ level: 'warn', name: 'storage', detail: `${s.storage.backend}: ${s.storage.warning}` });
+  else out.push({ level: 'ok', name: 'storage', detail: s.storage.backend });
+  for (const e of s.configErrors ?? []) out.push({ level: 'fail', name: 'config (as the agent reads it)', detail: e, code: 'config_invalid' });
+  return out;
+}
+
+/**
+ * Each profile's provider, as the agent sees it (GET /v1/diagnostics: its own proxy and
+ * CA settings, the discovery document, the clock skew). The CLI itself never loads an
+ * HTTP stack for this.
+ */
+async function issuerChecks(client: AgentClient): Promise<Check[]> {
+  let diag: DiagnosticsResponse;
+  try {
+    diag = await client.call<DiagnosticsResponse>('GET', '/v1/diagnostics');
+  } catch (e) {
+    return [failure('issuers', e, 'idp_unavailable')];
+  }
+  return diag.profiles.map((p): Check => {
+    const name = `issuer of profile "${p.profile}"`;
+    if (!p.reachable) return { level: 'fail', name, detail: p.error ?? `cannot reach ${p.issuer}`, code: 'idp_unavailable' };
+    if (p.problem) return { level: 'fail', name, detail: p.problem, code: 'idp_error' };
+    if (p.skewWarning) return { level: 'warn', name, detail: `${p.issuer} answers; ${p.skewWarning}` };
+    return { level: 'ok', name, detail: `${p.issuer} answers, with the device flow${p.skewSeconds ? ` (clock skew ${p.skewSeconds}s)` : ''}` };
+  });
+}
+
+function attempt(name: string, code: ErrorCode, check: () => string): Check {
+  try {
+    return { level: 'ok', name, detail: check() };
+  } catch (e) {
+    return failure(name, e, code);
+  }
+}
+
+function failure(name: string, e: unknown, fallback: ErrorCode): Check {
+  const err = e instanceof AuthctlError ? e : new AuthctlError(fallback, (e as Error)?.message ?? String(e));
+  return { level: 'fail', name, detail: err.message.replace(/\n/g, ' '), code: err.code };
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
+  return run({}, io);
+}
