@@ -9,21 +9,31 @@ import { dirname } from 'node:path';
 
 const SECRET_KEYS = /^(access_?token|refresh_?token|id_?token|device_?code|token|secret|password|code|otp|api_?key|authorization|cookie)$/i;
 const MASK = '[redacted]';
+const MASK_BYTES = Buffer.from(MASK);
 const MAX_KNOWN = 4096;
 
-/** Remembers every secret value the agent handled, so it can be masked wherever it appears. */
+/**
+ * Remembers every secret value the agent handled, so it can be masked wherever it appears,
+ * even inside a longer string. The values are kept as Buffers, zeroed when forgotten.
+ */
 export class Redactor {
-  private readonly known = new Set<string>();
+  private readonly known: Buffer[] = [];
 
   add(secret: string | undefined): void {
     if (!secret || secret.length < 8) return;
-    if (this.known.size >= MAX_KNOWN) this.known.delete(this.known.values().next().value!);
-    this.known.add(secret);
+    const bytes = Buffer.from(secret, 'utf8');
+    if (this.known.some((k) => k.equals(bytes))) return void bytes.fill(0);
+    if (this.known.length >= MAX_KNOWN) this.known.shift()!.fill(0);
+    this.known.push(bytes);
   }
 
   redactString(s: string): string {
     let out = s;
-    for (const secret of this.known) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    if (this.known.length) {
+      const bytes = Buffer.from(s, 'utf8');
+      const masked = this.known.reduce((b, secret) => maskAll(b, secret), bytes);
+      if (masked !== bytes) out = masked.toString('utf8');
+    }
     // Bearer credentials and JWT-shaped strings are masked even if we never saw them.
     return out
       .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${MASK}`)
@@ -32,7 +42,10 @@ export class Redactor {
 
   redactValue(v: unknown, depth = 0): unknown {
     if (typeof v === 'string') return this.redactString(v);
-    if (depth > 6 || v === null || typeof v !== 'object') return v;
+    if (v === null || typeof v !== 'object') return v;
+    // Too deep to look at, or raw bytes: not worth the risk of logging a secret unseen.
+    if (depth > 6) return '[too deep]';
+    if (ArrayBuffer.isView(v)) return '[bytes]';
     if (Array.isArray(v)) return v.map((x) => this.redactValue(x, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(v)) out[k] = SECRET_KEYS.test(k) && val ? MASK : this.redactValue(val, depth + 1);
@@ -40,7 +53,26 @@ export class Redactor {
   }
 }
 
-export type LogDestination = { kind: 'stderr' } | { kind: 'file'; path: string } | { kind: 'silent' };
+/** `haystack` with every occurrence of `needle` replaced by the mask (the same Buffer if none). */
+function maskAll(haystack: Buffer, needle: Buffer): Buffer {
+  let at = haystack.indexOf(needle);
+  if (at < 0) return haystack;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (; at >= 0; at = haystack.indexOf(needle, from)) {
+    parts.push(haystack.subarray(from, at), MASK_BYTES);
+    from = at + needle.length;
+  }
+  parts.push(haystack.subarray(from));
+  return Buffer.concat(parts);
+}
+
+/** `journal`: JSON lines on stderr, which systemd hands to the journal, each with its priority. */
+export type LogDestination = { kind: 'stderr' } | { kind: 'journal' } | { kind: 'file'; path: string } | { kind: 'silent' };
+
+/** A size cap per log file and how many files rotation keeps (DESIGN.md: logs never grow unbounded). */
+export const LOG_FILE_MAX_BYTES = 5 * 1024 * 1024;
+export const LOG_FILES_KEPT = 3;
 
 export interface Logger {
   info(msg: string, meta?: Record<string, unknown>): void;
@@ -63,9 +95,14 @@ export function createLogger(dest: LogDestination, redactor: Redactor, level = p
   });
   const transports: winston.transport[] = [];
   if (dest.kind === 'stderr') transports.push(new winston.transports.Stream({ stream: process.stderr }));
+  if (dest.kind === 'journal') transports.push(new winston.transports.Stream({ stream: process.stderr, format: journalPriority() }));
+  let file: winston.transport | undefined;
   if (dest.kind === 'file') {
     prepareLogFile(dest.path);
-    transports.push(new winston.transports.File({ filename: dest.path, maxsize: 5 * 1024 * 1024, maxFiles: 3, tailable: true }));
+    // mode 0600 for every file rotation creates too: the umask of an autostarted agent is the user's.
+    const options = { flags: 'a', mode: 0o600 };
+    file = new winston.transports.File({ filename: dest.path, maxsize: LOG_FILE_MAX_BYTES, maxFiles: LOG_FILES_KEPT, tailable: true, options });
+    transports.push(file);
   }
   if (dest.kind === 'silent') transports.push(new winston.transports.Stream({ stream: process.stderr, silent: true }));
   const w = winston.createLogger({
@@ -73,20 +110,67 @@ export function createLogger(dest: LogDestination, redactor: Redactor, level = p
     format: winston.format.combine(winston.format.timestamp(), redact(), winston.format.json()),
     transports,
   });
+  // After close (shutdown), late lines are dropped instead of throwing "write after end".
+  let closed = false;
+  const backlog = fileBacklog(file);
+  const at = (level: string) => (m: string, meta?: Record<string, unknown>) => {
+    if (closed) return;
+    if (w.isLevelEnabled(level)) backlog.wrote();
+    w.log(level, m, meta);
+  };
   return {
-    info: (m, meta) => w.info(m, meta),
-    warn: (m, meta) => w.warn(m, meta),
-    error: (m, meta) => w.error(m, meta),
-    debug: (m, meta) => w.debug(m, meta),
-    audit: (event) => w.info('audit', { category: 'audit', ...event }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        w.on('finish', () => resolve());
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    debug: at('debug'),
+    audit: (event) => at('info')('audit', { category: 'audit', ...event }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      // winston's File transport, ended while it rotates or waits for a drain, writes after
+      // end (an uncaught error) and loses those lines: let it take every line first.
+      await backlog.drained(2_000);
+      await new Promise<void>((resolve) => {
+        (file ?? w).once('finish', () => resolve());
         w.end();
-        setTimeout(resolve, 500).unref();
+        setTimeout(resolve, 2_000).unref();
+      });
+    },
+  };
+}
+
+/** Lines handed to winston against lines the file transport has taken ('logged'). */
+function fileBacklog(file?: winston.transport): { wrote(): void; drained(ms: number): Promise<void> } {
+  let written = 0;
+  let taken = 0;
+  let onDrained: (() => void) | undefined;
+  file?.on('logged', () => {
+    if (++taken >= written) onDrained?.();
+  });
+  return {
+    wrote: () => void (file && written++),
+    drained: (ms) =>
+      new Promise<void>((resolve) => {
+        if (taken >= written) return resolve();
+        const timer = setTimeout(resolve, ms);
+        timer.unref();
+        onDrained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       }),
   };
 }
+
+const SYSLOG_PRIORITY: Record<string, number> = { error: 3, warn: 4, info: 6, debug: 7 };
+const MESSAGE = Symbol.for('message');
+
+/** sd-daemon(3) prefixes: journald strips `<N>` and files the line at that priority (`journalctl -p err`). */
+const journalPriority = winston.format((info) => {
+  const line = info as unknown as Record<symbol, unknown>;
+  line[MESSAGE] = `<${SYSLOG_PRIORITY[info.level] ?? 6}>${String(line[MESSAGE])}`;
+  return info;
+});
 
 /** Log files are created 0600 in a 0700 directory before winston opens them. */
 function prepareLogFile(path: string): void {

@@ -3,6 +3,7 @@
  * tests pass a fake one. Never a world-writable directory such as /tmp for the socket,
  * never the abstract namespace.
  */
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface PathEnv {
@@ -15,6 +16,7 @@ export interface PathEnv {
 /** Where the agent's socket (or named pipe) lives; DESIGN.md "Socket location, in order". */
 export function socketPath(p: PathEnv): string {
   if (p.env.AUTHCTL_SOCK) return p.env.AUTHCTL_SOCK;
+  if (p.platform === 'win32') return windowsPipeName(p.username);
   return join(runtimeDir(p), 'agent.sock');
 }
 
@@ -84,8 +86,33 @@ function dirnameOf(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-/** The PathEnv of the running process (reads only process globals, no files). */
+/**
+ * The PathEnv of the running process: process globals, plus one look at /run/user/<uid>
+ * when XDG_RUNTIME_DIR is missing (below).
+ */
 export function processPathEnv(env: Record<string, string | undefined> = process.env): PathEnv {
   const home = env.HOME || env.USERPROFILE || '/';
-  return { platform: process.platform, env, home, username: env.USER || env.USERNAME || 'user' };
+  const runtime = loginRuntimeDir(env);
+  return { platform: process.platform, env: runtime ? { ...env, XDG_RUNTIME_DIR: runtime } : env, home, username: env.USER || env.USERNAME || 'user' };
+}
+
+/**
+ * Linux shells without XDG_RUNTIME_DIR (cron, `su`, some ssh sessions) while the user has
+ * a login runtime dir anyway: use /run/user/<uid>, systemd's %t, so they reach the service
+ * socket there instead of autostarting a second agent under ~/.authctl/run.
+ */
+export function loginRuntimeDir(
+  env: Record<string, string | undefined>,
+  uid = process.getuid?.(),
+  platform = process.platform,
+  base = '/run/user',
+): string | undefined {
+  if (platform !== 'linux' || env.XDG_RUNTIME_DIR || env.AUTHCTL_SOCK || uid === undefined) return undefined;
+  const dir = join(base, String(uid));
+  try {
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }

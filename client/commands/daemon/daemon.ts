@@ -1,6 +1,7 @@
 /**
  * `authctl daemon [--foreground]` runs the agent (in the background unless --foreground);
- * `authctl daemon stop` asks the running agent to exit.
+ * `authctl daemon stop` asks the running agent to exit. Under a service manager the log
+ * goes to the journal (or the unit's stderr) unless `--log` says otherwise.
  */
 import { parseArgs } from 'node:util';
 import type { StatusResponse } from '../../../shared/api.js';
@@ -15,8 +16,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     options: { foreground: { type: 'boolean', default: false }, log: { type: 'string' } },
     strict: true,
   });
-  const log = values.log ?? (values.foreground ? 'stderr' : 'file');
-  if (log !== 'stderr' && log !== 'file') throw new AuthctlError('usage', '--log must be "stderr" or "file"');
+  const { serviceLogDestination } = await import('../../../daemon/platform.js');
+  const log = values.log ?? serviceLogDestination(io.env) ?? (values.foreground ? 'stderr' : 'file');
+  if (log !== 'stderr' && log !== 'file' && log !== 'journal') throw new AuthctlError('usage', '--log must be "stderr", "file" or "journal"');
   if (!values.foreground) {
     const agent = io.agent();
     if (await agent.reachable()) {
@@ -33,7 +35,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     await startAgent({ pathEnv: processPathEnv(io.env), log, handleSignals: true });
   } catch (e) {
     if (e instanceof AuthctlError && e.details.alreadyRunning) {
-      io.stderr.write(`authctl: ${e.message}\n`);
+      // Not an error: two agents on one socket would split the sessions, so the second steps back.
+      io.stderr.write(`authctl: ${e.message}; not starting a second one (stop it first with \`authctl daemon stop\`)\n`);
       return EXIT.ok;
     }
     throw e;
