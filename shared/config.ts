@@ -25,9 +25,55 @@ export interface Profile {
   extraParams?: Record<string, string>;
   minValidSeconds?: number;
   privileged?: PrivilegedPolicy;
+  /** The provider family (its quirks are normalised in the agent's transport); absent means "generic". */
+  provider?: ProviderName;
+  /** Explicit endpoints for providers without (usable) discovery; when set, discovery is skipped. */
+  endpoints?: ProviderEndpoints;
+  /**
+   * Google's installed-app client secret, which Google documents as not confidential for this
+   * client type (it ships inside every copy of the app). Accepted for provider "google" only.
+   */
+  clientSecret?: string;
+  /** git: which remotes this profile answers for without `--profile` (first match wins). */
+  match?: GitMatchRule[];
+  /** git: the username sent with the token (default "oauth2"). */
+  gitUsername?: string;
+  /** git: "bearer" answers git 2.46+ with `authtype=Bearer` instead of a Basic password. */
+  gitAuthType?: 'basic' | 'bearer';
+  /** `authctl exec` / `authctl env`: the variable that carries the token (default AUTHCTL_ACCESS_TOKEN). */
+  envName?: string;
+  /** docker: the registries (host[:port]) this profile answers for. */
+  registries?: string[];
+  /** docker: the username sent with the token (default "oauth2"). */
+  registryUsername?: string;
+}
+
+/** A git remote pattern: `host` may start with "*." and may carry a port; `path` is a prefix. */
+export interface GitMatchRule {
+  protocol?: 'https' | 'http';
+  host: string;
+  path?: string;
+}
+
+export const PROVIDERS = ['auth0', 'okta', 'entra', 'google', 'github', 'keycloak', 'generic', 'manual'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export interface ProviderEndpoints {
+  deviceAuthorization: string;
+  token: string;
+  revocation?: string;
+}
+
+/** How the agent reaches identity providers (read when the agent starts). */
+export interface NetworkSettings {
+  /** A PEM bundle of extra CAs (e.g. a TLS-inspecting proxy's), added to the system ones. */
+  caFile?: string;
+  /** Per-request timeout (default 15). */
+  timeoutSeconds?: number;
 }
 
 export interface ConfigFile {
+  network?: NetworkSettings;
   defaultProfile?: string;
   storage?: StoragePreference;
   requirePeerCheck?: boolean;
@@ -44,10 +90,12 @@ export interface EffectiveConfig {
   storage: StoragePreference;
   requirePeerCheck: boolean;
   profiles: Map<string, ResolvedProfile>;
+  /** The system file's CA bundle and the user's, both trusted. */
+  network: { caFiles: string[]; timeoutSeconds?: number };
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const TOP_KEYS = new Set(['defaultProfile', 'storage', 'requirePeerCheck', 'profiles']);
+const TOP_KEYS = new Set(['defaultProfile', 'storage', 'requirePeerCheck', 'profiles', 'network']);
 const PROFILE_KEYS = new Set([
   'issuer',
   'clientId',
@@ -57,7 +105,26 @@ const PROFILE_KEYS = new Set([
   'extraParams',
   'minValidSeconds',
   'privileged',
+  'provider',
+  'endpoints',
+  'clientSecret',
+  'match',
+  'gitUsername',
+  'gitAuthType',
+  'envName',
+  'registries',
+  'registryUsername',
 ]);
+/** A variable name the shell accepts; AUTHCTL_TOKEN is taken (it means a pre-issued CI token). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const HOST_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** Returns why `name` cannot carry the token, or undefined when it can. */
+export function checkEnvName(name: string): string | undefined {
+  if (!ENV_NAME.test(name)) return `"${name}" is not a variable name (letters, digits and "_", not starting with a digit)`;
+  if (name === 'AUTHCTL_TOKEN') return '"AUTHCTL_TOKEN" is reserved for a pre-issued token (CI); pick another name';
+  return undefined;
+}
 
 export function isValidProfileName(name: string): boolean {
   return PROFILE_NAME.test(name);
@@ -114,6 +181,7 @@ export function validateConfig(raw: unknown, file: string): ConfigFile {
     if (typeof obj.requirePeerCheck !== 'boolean') fail('"requirePeerCheck" must be true or false');
     out.requirePeerCheck = obj.requirePeerCheck as boolean;
   }
+  if (obj.network !== undefined) out.network = validateNetwork(obj.network, fail);
   if (obj.profiles !== undefined) {
     if (!isObject(obj.profiles)) fail('"profiles" must be an object of profile name to profile');
     out.profiles = {};
@@ -155,7 +223,102 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
     profile.minValidSeconds = v as number;
   }
   if (p.privileged !== undefined) profile.privileged = validatePolicy(p.privileged, `${at}.privileged`, fail);
+  validateAdapterFields(p, profile, at, fail);
+  validateProviderFields(p, profile, at, fail);
   return profile;
+}
+
+/** `provider`, `endpoints` and Google's `clientSecret` (see shared/providers.ts for the presets). */
+function validateProviderFields(p: Record<string, unknown>, profile: Profile, at: string, fail: (what: string) => never): void {
+  if (p.provider !== undefined) {
+    if (!PROVIDERS.includes(p.provider as ProviderName)) fail(`${at}.provider must be one of ${PROVIDERS.join(', ')}`);
+    profile.provider = p.provider as ProviderName;
+  }
+  if (p.endpoints !== undefined) {
+    if (!isObject(p.endpoints)) fail(`${at}.endpoints must be an object with "deviceAuthorization" and "token" URLs`);
+    const e = p.endpoints as Record<string, unknown>;
+    const endpoints: Record<string, string> = {};
+    for (const key of Object.keys(e)) if (!['deviceAuthorization', 'token', 'revocation'].includes(key)) fail(`${at}.endpoints: unknown endpoint "${key}"`);
+    for (const key of ['deviceAuthorization', 'token', 'revocation']) {
+      if (e[key] === undefined && key === 'revocation') continue;
+      if (typeof e[key] !== 'string') fail(`${at}.endpoints.${key} is missing`);
+      const problem = checkIssuerUrl(e[key] as string);
+      if (problem) fail(`${at}.endpoints.${key} ${problem}`);
+      endpoints[key] = e[key] as string;
+    }
+    profile.endpoints = endpoints as unknown as ProviderEndpoints;
+  } else if (profile.provider === 'manual') {
+    fail(`${at}: provider "manual" needs "endpoints" with "deviceAuthorization" and "token" URLs`);
+  }
+  if (p.clientSecret !== undefined) {
+    if (profile.provider !== 'google')
+      fail(`${at}.clientSecret is accepted only with provider "google" (whose installed-app secret is not confidential); secrets never go into config`);
+    if (typeof p.clientSecret !== 'string' || p.clientSecret === '') fail(`${at}.clientSecret must be a non-empty string`);
+    profile.clientSecret = p.clientSecret as string;
+  } else if (profile.provider === 'google') {
+    fail(`${at}: provider "google" needs "clientSecret", the installed-app secret shown next to the client ID in the Google Cloud console`);
+  }
+}
+
+function validateNetwork(raw: unknown, fail: (what: string) => never): NetworkSettings {
+  if (!isObject(raw)) fail('"network" must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (key !== 'caFile' && key !== 'timeoutSeconds') fail(`network: unknown setting "${key}"`);
+  const out: NetworkSettings = {};
+  if (r.caFile !== undefined) {
+    if (typeof r.caFile !== 'string' || !r.caFile.startsWith('/')) fail('network.caFile must be the absolute path of a PEM file');
+    out.caFile = r.caFile as string;
+  }
+  if (r.timeoutSeconds !== undefined) {
+    const v = r.timeoutSeconds;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 300) fail('network.timeoutSeconds must be a whole number of seconds from 1 to 300');
+    out.timeoutSeconds = v as number;
+  }
+  return out;
+}
+
+/** The fields the git, docker and exec adapters read. */
+function validateAdapterFields(p: Record<string, unknown>, profile: Profile, at: string, fail: (what: string) => never): void {
+  for (const key of ['gitUsername', 'registryUsername'] as const) {
+    if (p[key] === undefined) continue;
+    if (typeof p[key] !== 'string' || !/^[^\s:]{1,256}$/.test(p[key] as string)) fail(`${at}.${key} must be a username without spaces or ":"`);
+    profile[key] = p[key] as string;
+  }
+  if (p.gitAuthType !== undefined) {
+    if (p.gitAuthType !== 'basic' && p.gitAuthType !== 'bearer') fail(`${at}.gitAuthType must be "basic" or "bearer"`);
+    profile.gitAuthType = p.gitAuthType as 'basic' | 'bearer';
+  }
+  if (p.envName !== undefined) {
+    const problem = typeof p.envName === 'string' ? checkEnvName(p.envName) : 'must be a string';
+    if (problem) fail(`${at}.envName ${problem}`);
+    profile.envName = p.envName as string;
+  }
+  if (p.registries !== undefined) {
+    if (!Array.isArray(p.registries) || !p.registries.every((r) => typeof r === 'string' && HOST_PATTERN.test(r) && !r.startsWith('*')))
+      fail(`${at}.registries must be a list of registry hosts such as "registry.example.com" or "localhost:5000"`);
+    profile.registries = p.registries as string[];
+  }
+  if (p.match !== undefined) {
+    if (!Array.isArray(p.match)) fail(`${at}.match must be a list of rules such as { "host": "git.example.com" }`);
+    profile.match = (p.match as unknown[]).map((r, i) => validateMatchRule(r, `${at}.match[${i}]`, fail));
+  }
+}
+
+function validateMatchRule(raw: unknown, at: string, fail: (what: string) => never): GitMatchRule {
+  if (!isObject(raw)) fail(`${at} must be an object such as { "host": "git.example.com" }`);
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (key !== 'protocol' && key !== 'host' && key !== 'path') fail(`${at}: unknown setting "${key}"`);
+  if (typeof r.host !== 'string' || !HOST_PATTERN.test(r.host)) fail(`${at}.host must be a host such as "git.example.com", "*.example.com" or "host:8443"`);
+  const rule: GitMatchRule = { host: r.host as string };
+  if (r.protocol !== undefined) {
+    if (r.protocol !== 'https' && r.protocol !== 'http') fail(`${at}.protocol must be "https" or "http"`);
+    rule.protocol = r.protocol as 'https' | 'http';
+  }
+  if (r.path !== undefined) {
+    if (typeof r.path !== 'string' || r.path === '') fail(`${at}.path must be a non-empty path prefix`);
+    rule.path = r.path as string;
+  }
+  return rule;
 }
 
 function validatePolicy(raw: unknown, at: string, fail: (what: string) => never): PrivilegedPolicy {
@@ -193,6 +356,10 @@ export function mergeConfigs(system: ConfigFile, user: ConfigFile): EffectiveCon
     storage: system.storage === 'keychain' ? 'keychain' : (user.storage ?? system.storage ?? 'auto'),
     requirePeerCheck: Boolean(system.requirePeerCheck || user.requirePeerCheck),
     profiles,
+    network: {
+      caFiles: [system.network?.caFile, user.network?.caFile].filter((f): f is string => Boolean(f)),
+      timeoutSeconds: user.network?.timeoutSeconds ?? system.network?.timeoutSeconds,
+    },
   };
 }
 

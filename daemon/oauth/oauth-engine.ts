@@ -1,18 +1,20 @@
 /**
  * The OAuth protocol steps, one named function each, on openid-client v6. Only the
  * broker calls this. Discovery metadata is cached per issuer with a TTL, so a refresh
- * costs one HTTP request, not two.
+ * costs one HTTP request, not two; providers without discovery give their endpoints in
+ * the profile. Every Configuration gets the profile's quirk rewriters (transport.ts).
  */
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { isLoopbackHost, type Profile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
 import { idpFailure } from './errors.js';
-import type { FetchLike } from './transport.js';
+import { quirksFor, withQuirks, type FetchLike } from './transport.js';
 
 export interface TokenSet {
   accessToken: string;
   tokenType: string;
-  /** Seconds, as the provider said; the broker turns it into a time. */
+  /** Seconds, as the provider said (or exp - iat of a JWT); the broker turns it into a time. */
   expiresIn?: number;
   refreshToken?: string;
   /** Granted scopes, when the provider said. */
@@ -37,54 +39,92 @@ export interface TokenParams {
   resource?: string;
 }
 
+export type ProviderProfile = Pick<Profile, 'issuer' | 'clientId'> & Partial<Pick<Profile, 'provider' | 'endpoints' | 'clientSecret'>>;
+
+export interface OAuthEngineOptions {
+  /** Per-request timeout in seconds (default 15). */
+  timeoutSeconds?: number;
+  now?: () => number;
+}
+
 const METADATA_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_TIMEOUT_S = 15;
 
 export class OAuthEngine {
   private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
+  private readonly now: () => number;
+  private readonly timeoutSeconds: number;
 
   constructor(
     readonly fetch: FetchLike,
-    private readonly now: () => number = Date.now,
-  ) {}
+    opts: OAuthEngineOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
+  }
 
   /**
-   * OpenID Connect Discovery 1.0 §4 / RFC 8414 §3: the provider's metadata, cached.
-   * Plain http is allowed for loopback issuers only.
+   * The client configuration for a profile: explicit endpoints when the profile has them,
+   * else the provider's metadata (cached). Google's installed-app secret is sent with
+   * client_secret_post; every other client is public (RFC 6749 §2.1).
    */
-  async configFor(profile: Pick<Profile, 'issuer' | 'clientId'>, fetchOverride?: FetchLike): Promise<oidc.Configuration> {
-    const key = profile.issuer;
-    let entry = this.metadata.get(key);
-    if (!entry || this.now() - entry.at > METADATA_TTL_MS) {
-      const discovered = await this.discover(profile);
-      entry = { at: this.now(), server: discovered.serverMetadata() };
-      this.metadata.set(key, entry);
-    }
-    const config = new oidc.Configuration(entry.server, profile.clientId, undefined, oidc.None());
-    this.applyTransport(config, profile.issuer, fetchOverride);
+  async configFor(profile: ProviderProfile, fetchOverride?: FetchLike): Promise<oidc.Configuration> {
+    const server = profile.endpoints ? explicitMetadata(profile) : await this.discovered(profile);
+    const config = profile.clientSecret
+      ? new oidc.Configuration(server, profile.clientId, { client_secret: profile.clientSecret }, oidc.ClientSecretPost(profile.clientSecret))
+      : new oidc.Configuration(server, profile.clientId, undefined, oidc.None());
+    config[oidc.customFetch] = withQuirks(fetchOverride ?? this.fetch, quirksFor(profile as Profile)) as oidc.CustomFetch;
+    config.timeout = this.timeoutSeconds;
+    if (allowsPlainHttp(profile)) oidc.allowInsecureRequests(config);
     return config;
   }
 
-  private async discover(profile: Pick<Profile, 'issuer' | 'clientId'>): Promise<oidc.Configuration> {
-    const insecure = allowsPlainHttp(profile.issuer);
+  /**
+   * OpenID Connect Discovery 1.0 §4, then RFC 8414 §3 for OAuth-only servers; cached for
+   * an hour. While the provider is down, metadata past its TTL is used rather than failing.
+   */
+  private async discovered(profile: ProviderProfile): Promise<oidc.ServerMetadata> {
+    const entry = this.metadata.get(profile.issuer);
+    if (entry && this.now() - entry.at <= METADATA_TTL_MS) return entry.server;
     try {
-      return await oidc.discovery(new URL(profile.issuer), profile.clientId, undefined, oidc.None(), {
-        [oidc.customFetch]: this.fetch as oidc.CustomFetch,
-        execute: insecure ? [oidc.allowInsecureRequests] : [],
-        timeout: 15,
-      });
+      const server = await this.discover(profile);
+      this.metadata.set(profile.issuer, { at: this.now(), server });
+      return server;
     } catch (e) {
+      if (entry && idpFailure(e, profile.issuer).code === 'idp_unavailable') return entry.server;
       throw idpFailure(e, profile.issuer);
     }
   }
 
-  private applyTransport(config: oidc.Configuration, issuer: string, fetchOverride?: FetchLike): void {
-    config[oidc.customFetch] = (fetchOverride ?? this.fetch) as oidc.CustomFetch;
-    config.timeout = 15;
-    if (allowsPlainHttp(issuer)) oidc.allowInsecureRequests(config);
+  private async discover(profile: ProviderProfile): Promise<oidc.ServerMetadata> {
+    const options = {
+      [oidc.customFetch]: this.fetch as oidc.CustomFetch,
+      execute: allowsPlainHttp(profile) ? [oidc.allowInsecureRequests] : [],
+      timeout: this.timeoutSeconds,
+    };
+    const issuer = new URL(profile.issuer);
+    const notFound = (e: unknown) => idpFailure(e, profile.issuer).details.httpStatus === 404;
+    try {
+      return (await oidc.discovery(issuer, profile.clientId, undefined, oidc.None(), options)).serverMetadata();
+    } catch (e) {
+      if (!notFound(e)) throw e;
+    }
+    try {
+      return (await oidc.discovery(issuer, profile.clientId, undefined, oidc.None(), { ...options, algorithm: 'oauth2' })).serverMetadata();
+    } catch (e) {
+      if (!notFound(e)) throw e;
+      throw new AuthctlError(
+        'idp_error',
+        `${issuer.host} publishes no metadata for ${profile.issuer} (neither OpenID discovery nor RFC 8414): use its preset (--provider) or give the endpoints with --provider manual`,
+      );
+    }
   }
 
   /** RFC 8628 §3.1–3.2: Device Authorization Request and Response. */
   async startDeviceAuthorization(config: oidc.Configuration, params: TokenParams & { extraParams?: Record<string, string> }): Promise<DeviceAuthorization> {
+    if (!config.serverMetadata().device_authorization_endpoint) {
+      throw new AuthctlError('idp_error', `${new URL(config.serverMetadata().issuer).host} offers no device authorization endpoint (RFC 8628), which \`authctl login\` needs`);
+    }
     try {
       const res = await oidc.initiateDeviceAuthorization(config, { ...params.extraParams, ...grantParams(params) });
       return {
@@ -104,7 +144,8 @@ export class OAuthEngine {
 
   /**
    * RFC 8628 §3.4–3.5: polls the token endpoint until the user decides. openid-client
-   * waits `interval` seconds before each poll and adds 5 s on `slow_down`, as §3.5 says.
+   * waits `interval` seconds before each poll and adds 5 s on `slow_down`, as §3.5 says;
+   * the transport holds polls back further when the provider names a longer interval.
    * `expired_token` and `access_denied` end the flow as login_required.
    */
   async pollDeviceToken(config: oidc.Configuration, device: DeviceAuthorization, signal: AbortSignal, params: TokenParams = {}): Promise<TokenSet> {
@@ -112,7 +153,7 @@ export class OAuthEngine {
       const res = await oidc.pollDeviceAuthorizationGrant(config, device.raw, grantParams({ audience: params.audience, resource: params.resource }), { signal });
       return toTokenSet(res);
     } catch (e) {
-      if (e instanceof oidc.ResponseBodyError && (e.error === 'expired_token' || e.error === 'access_denied' || e.error === 'authorization_declined')) {
+      if (e instanceof oidc.ResponseBodyError && (e.error === 'expired_token' || e.error === 'access_denied')) {
         throw new AuthctlError(
           'login_required',
           e.error === 'expired_token' ? 'the code expired before it was approved' : 'the login was denied at the identity provider',
@@ -144,6 +185,17 @@ export class OAuthEngine {
   }
 }
 
+/** Metadata for a provider without discovery (GitHub, `manual`, Entra's fixed endpoints). */
+function explicitMetadata(profile: ProviderProfile): oidc.ServerMetadata {
+  const e = profile.endpoints!;
+  return {
+    issuer: profile.issuer,
+    device_authorization_endpoint: e.deviceAuthorization,
+    token_endpoint: e.token,
+    ...(e.revocation ? { revocation_endpoint: e.revocation } : {}),
+  };
+}
+
 function grantParams(p: TokenParams): Record<string, string> {
   const out: Record<string, string> = {};
   if (p.scopes?.length) out.scope = p.scopes.join(' ');
@@ -163,7 +215,7 @@ function toTokenSet(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponse
   return {
     accessToken: res.access_token,
     tokenType: canonicalTokenType(res.token_type),
-    expiresIn: typeof res.expires_in === 'number' ? res.expires_in : undefined,
+    expiresIn: typeof res.expires_in === 'number' ? res.expires_in : jwtLifetime(res.access_token),
     refreshToken: res.refresh_token,
     scopes: typeof res.scope === 'string' ? res.scope.split(' ').filter(Boolean) : undefined,
     subject,
@@ -177,7 +229,25 @@ function canonicalTokenType(t: string | undefined): string {
   return lower === 'bearer' ? 'Bearer' : lower === 'dpop' ? 'DPoP' : (t as string);
 }
 
-function allowsPlainHttp(issuer: string): boolean {
-  const url = new URL(issuer);
-  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+/**
+ * Without expires_in, a JWT's own lifetime (exp - iat, both by the provider's clock) is
+ * counted from when the answer arrived: comparing `exp` with our clock would be off by
+ * whatever the two clocks disagree.
+ */
+export function jwtLifetime(token: string): number | undefined {
+  try {
+    const { exp, iat } = decodeJwt(token);
+    return typeof exp === 'number' && typeof iat === 'number' && exp > iat ? exp - iat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plain http only to loopback (the config schema refuses any other http URL). */
+function allowsPlainHttp(profile: ProviderProfile): boolean {
+  const urls = [profile.issuer, ...Object.values(profile.endpoints ?? {})];
+  return urls.some((u) => {
+    const url = new URL(u);
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  });
 }

@@ -3,7 +3,8 @@
  * profiles (admin-managed) are listed too, and a user entry overrides a system one.
  */
 import { parseArgs } from 'node:util';
-import type { Profile } from '../../../shared/config.js';
+import { PROVIDERS, type Profile, type ProviderName } from '../../../shared/config.js';
+import { presetProfile } from '../../../shared/providers.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { readEffectiveConfig, readUserConfig, updateUserConfig, userConfigPath } from '../../profile-config.js';
@@ -71,12 +72,26 @@ export function parseAdd(argv: string[]): ProfileAddOptions {
       param: { type: 'string', multiple: true },
       'min-valid': { type: 'string' },
       default: { type: 'boolean', default: false },
+      // Provider presets (shared/providers.ts).
+      provider: { type: 'string' },
+      domain: { type: 'string' },
+      'authorization-server': { type: 'string' },
+      tenant: { type: 'string' },
+      base: { type: 'string' },
+      realm: { type: 'string' },
+      'device-endpoint': { type: 'string' },
+      'token-endpoint': { type: 'string' },
+      'revocation-endpoint': { type: 'string' },
+      'client-secret': { type: 'string' },
     },
     strict: true,
   });
   const [name, ...extra] = positionals;
-  if (!name || extra.length) throw new AuthctlError('usage', 'usage: authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]');
-  if (!values.issuer || !values['client-id']) throw new AuthctlError('usage', 'authctl profile add needs --issuer URL and --client-id ID');
+  if (!name || extra.length)
+    throw new AuthctlError('usage', 'usage: authctl profile add NAME (--issuer URL | --provider P ...) --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]');
+  if (values.provider !== undefined && !PROVIDERS.includes(values.provider as ProviderName))
+    throw new AuthctlError('usage', `--provider must be one of ${PROVIDERS.join(', ')}, not "${values.provider}"`);
+  if (!values.provider && (!values.issuer || !values['client-id'])) throw new AuthctlError('usage', `authctl profile add needs --issuer URL and --client-id ID, or a preset: --provider ${PROVIDERS.join('|')}`);
   const extraParams: Record<string, string> = {};
   for (const kv of values.param ?? []) {
     const i = kv.indexOf('=');
@@ -85,13 +100,29 @@ export function parseAdd(argv: string[]): ProfileAddOptions {
   }
   const minValid = values['min-valid'];
   if (minValid !== undefined && !/^\d+$/.test(minValid)) throw new AuthctlError('usage', `--min-valid must be a whole number of seconds, not "${minValid}"`);
-  const profile: Profile = {
-    issuer: values.issuer,
-    clientId: values['client-id'],
-    scopes: (values.scope ?? ['openid offline_access']).flatMap((s) => s.split(/\s+/)).filter(Boolean),
-  };
-  if (values.audience) profile.audience = values.audience;
-  if (values.resource) profile.resource = values.resource;
+  const profile: Profile = values.provider
+    ? presetProfile({
+        provider: values.provider as ProviderName,
+        clientId: values['client-id'] ?? '',
+        scopes: values.scope,
+        audience: values.audience,
+        resource: values.resource,
+        domain: values.domain,
+        authorizationServer: values['authorization-server'],
+        tenant: values.tenant,
+        base: values.base,
+        realm: values.realm,
+        issuer: values.issuer,
+        endpoints: { deviceAuthorization: values['device-endpoint'], token: values['token-endpoint'], revocation: values['revocation-endpoint'] },
+        clientSecret: values['client-secret'],
+      })
+    : {
+        issuer: values.issuer!,
+        clientId: values['client-id']!,
+        scopes: (values.scope ?? ['openid offline_access']).flatMap((s) => s.split(/\s+/)).filter(Boolean),
+        ...(values.audience ? { audience: values.audience } : {}),
+        ...(values.resource ? { resource: values.resource } : {}),
+      };
   if (Object.keys(extraParams).length) profile.extraParams = extraParams;
   if (minValid !== undefined) profile.minValidSeconds = Number(minValid);
   return { name, profile, makeDefault: values.default };
