@@ -5,10 +5,12 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { AuthctlError } from '../shared/errors.js';
 import { logDir, processPathEnv, socketPath, stateDir, systemConfigFile, userConfigFile, type PathEnv } from '../shared/paths.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { ConfigSource } from './config-source.js';
+import type { EffectiveConfig } from '../shared/config.js';
 import { createLogger, Redactor, type LogDestination, type Logger } from './log.js';
 import { OAuthEngine } from './oauth/oauth-engine.js';
 import { createDispatcher, createFetch } from './oauth/transport.js';
@@ -17,15 +19,20 @@ import { claimSocketPath, tightenSocket, withPrivateUmask } from './socket-dir.j
 import { selectStore } from './store/select-store.js';
 import { KeychainStore, KEYCHAIN_SERVICE } from './store/keychain-store.js';
 import { hardenAgentProcess } from './hardening.js';
+import { chooseListenTarget, type ListenTarget } from './platform.js';
 import { VERSION } from './version.js';
+import { createOtpService, type OtpServiceOptions } from './otp/otp-service.js';
 
 export interface AgentOptions {
   pathEnv?: PathEnv;
-  log?: 'stderr' | 'file' | 'silent';
+  /** `journal`: stderr with syslog priorities, for systemd (see platform.ts). */
+  log?: 'stderr' | 'journal' | 'file' | 'silent';
   /** Install SIGTERM/SIGINT handlers that exit the process (the real daemon; not in tests). */
   handleSignals?: boolean;
   /** Make the whole process non-dumpable and core-less (default: with handleSignals). */
   hardenProcess?: boolean;
+  /** Tests: the clock of challenges, lockouts and TOTP steps, and challenge settings. */
+  otp?: Pick<OtpServiceOptions, 'now' | 'challenges'>;
 }
 
 export interface RunningAgent {
@@ -35,41 +42,65 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/**
+ * Longer than the OAuth transport's default 15 s timeout, so a refresh in flight at SIGTERM
+ * either completes (and its rotated refresh token is written) or fails before connections
+ * drop. The service units allow 30 s for the whole stop.
+ */
+const STOP_DEADLINE_MS = 20_000;
+
 export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent> {
   const pe = opts.pathEnv ?? processPathEnv();
+  const path = socketPath(pe);
+  // First of all: this clears LISTEN_* before anything (a D-Bus autolaunch) can spawn.
+  const { target, note: listenNote } = chooseListenTarget(path);
   const redactor = new Redactor();
-  const logDest: LogDestination =
-    opts.log === 'file' ? { kind: 'file', path: join(logDir(pe), 'agent.log') } : opts.log === 'silent' ? { kind: 'silent' } : { kind: 'stderr' };
-  const log = createLogger(logDest, redactor);
+  const log = createLogger(logDestination(opts.log, pe), redactor);
+  if (listenNote) log.warn(listenNote);
   const hardening = hardenAgentProcess(log, opts.hardenProcess ?? Boolean(opts.handleSignals));
 
   const config = new ConfigSource(systemConfigFile(pe), userConfigFile(pe));
   let storagePref: 'auto' | 'keychain' | 'file' = 'auto';
   let requirePeerCheck = false;
+  let network: EffectiveConfig['network'] = { caFiles: [] };
   try {
     const cfg = config.current();
     storagePref = cfg.storage;
     requirePeerCheck = cfg.requirePeerCheck;
+    network = cfg.network;
   } catch (e) {
     log.error('the config is invalid; the agent starts, and requests say why', { reason: (e as Error).message });
   }
   if (requirePeerCheck && !hardening.peerIdentifier) {
-    throw new AuthctlError('forbidden', 'the config requires the peer check ("requirePeerCheck": true), but the native addon is unavailable');
+    const refusal = new AuthctlError(
+      'agent_unavailable',
+      'not starting: the config requires the peer check ("requirePeerCheck": true), but the peer check is unavailable (the native addon did not load); rebuild it with `node scripts/build-native.mjs`',
+    );
+    log.error(refusal.message); // an autostarted agent has no stderr: the log says why
+    await log.close();
+    throw refusal;
   }
 
   const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
   if (store.warning) log.warn(store.warning);
-  const extraCa = process.env.NODE_EXTRA_CA_CERTS ? [process.env.NODE_EXTRA_CA_CERTS] : [];
-  const dispatcher = createDispatcher({ extraCaFiles: extraCa });
-  const oauth = new OAuthEngine(createFetch(dispatcher));
-  const broker = new TokenBroker({ config, store, oauth, log, redactor });
+  // Proxy variables, the CA bundle and the timeout are read once, here: changing them needs a restart.
+  const dispatcher = createDispatcher({
+    extraCaFiles: [...network.caFiles, ...(pe.env.NODE_EXTRA_CA_CERTS ? [pe.env.NODE_EXTRA_CA_CERTS] : [])],
+    timeoutMs: network.timeoutSeconds ? network.timeoutSeconds * 1000 : undefined,
+    env: pe.env,
+    onCaProblem: (message) => log.error(message),
+  });
+  const oauth = new OAuthEngine(createFetch(dispatcher), { timeoutSeconds: network.timeoutSeconds });
+  const keychainService = pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE;
+  const otp = createOtpService({ backend: store.backend, keychainService, stateDir: stateDir(pe), log, fetch: oauth.fetch, ...opts.otp });
+  const broker = new TokenBroker({ config, store, oauth, log, redactor, otp });
 
-  const path = socketPath(pe);
-  await claimSocketPath(path);
+  if (target.kind === 'socket') await claimSocketPath(path);
   const server = createAgentServer({
     broker,
     log,
     identifyPeer: hardening.peerIdentifier as PeerIdentifier | undefined,
+    redactor,
     agent: {
       version: VERSION,
       startedAt: Date.now(),
@@ -78,17 +109,19 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
       storage: { backend: store.backend, warning: store.warning, error: keychainError && store.backend === 'keychain' ? keychainError.message : undefined },
     },
   });
-  await listen(server, path);
-  const inode = lstatSync(path).ino;
-  log.info('agent started', { pid: process.pid, socket: path, storage: store.backend, peerCheck: Boolean(hardening.peerIdentifier) });
+  const loginStreams = trackLoginStreams(server);
+  await listen(server, target);
+  // Only a socket we bound is ours to watch and remove; systemd owns an inherited one.
+  const inode = target.kind === 'socket' ? lstatSync(path).ino : undefined;
+  log.info('agent started', { pid: process.pid, socket: path, listen: target.kind, storage: store.backend, peerCheck: Boolean(hardening.peerIdentifier) });
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(watch);
-      await stopServer(server);
+      await stopServer(server, loginStreams);
       await broker.sessions.flush();
-      removeOwnSocket(path, inode);
+      if (inode !== undefined) removeOwnSocket(path, inode);
       await dispatcher.close().catch(() => undefined);
       log.info('agent stopped');
       await log.close();
@@ -96,7 +129,7 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
 
   // If another agent replaced our socket (a race on a stale path), it is the one clients find: step aside.
   const watch = setInterval(() => {
-    if (inodeOf(path) !== inode) {
+    if (inode !== undefined && inodeOf(path) !== inode) {
       log.warn('the socket path now belongs to another agent; exiting');
       void close().then(() => opts.handleSignals && process.exit(0));
     }
@@ -105,40 +138,63 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
 
   if (opts.handleSignals) {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-      process.once(sig, () => void close().then(() => process.exit(0)));
+      process.once(sig, () => void close().then(() => process.exit(0), () => process.exit(1)));
     }
   }
   return { socketPath: path, broker, log, close };
 }
 
-function listen(server: Server, path: string): Promise<void> {
+function logDestination(kind: AgentOptions['log'], pe: PathEnv): LogDestination {
+  if (kind === 'file') return { kind: 'file', path: join(logDir(pe), 'agent.log') };
+  if (kind === 'journal' || kind === 'silent') return { kind };
+  return { kind: 'stderr' };
+}
+
+function listen(server: Server, target: ListenTarget): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new AuthctlError('forbidden', `an agent is already running on ${path}`, { alreadyRunning: true }) : e);
+      reject(e.code === 'EADDRINUSE' ? new AuthctlError('forbidden', `an agent is already running on ${target.path}`, { alreadyRunning: true }) : e);
     server.once('error', onError);
-    withPrivateUmask(() =>
-      server.listen(path, () => {
-        server.off('error', onError);
-        tightenSocket(path);
-        resolve();
-      }),
-    );
+    const listening = () => {
+      server.off('error', onError);
+      if (target.kind === 'socket') tightenSocket(target.path);
+      resolve();
+    };
+    if (target.kind === 'inherited') server.listen({ fd: target.fd }, listening);
+    else if (target.kind === 'pipe') server.listen(target.path, listening);
+    else withPrivateUmask(() => server.listen(target.path, listening));
   });
 }
 
-/** Stops accepting, lets in-flight requests finish for up to 5 s, then drops the rest. */
-function stopServer(server: Server): Promise<void> {
+/** Connections carrying a login stream: at shutdown they are cut at once, not waited for. */
+function trackLoginStreams(server: Server): Set<Socket> {
+  const streams = new Set<Socket>();
+  server.on('request', (req) => {
+    if (!req.url?.startsWith('/v1/login')) return;
+    streams.add(req.socket);
+    req.socket.once('close', () => streams.delete(req.socket));
+  });
+  return streams;
+}
+
+/**
+ * Stops accepting and lets in-flight requests finish for up to STOP_DEADLINE_MS, then drops
+ * the rest. A login stream waits for a person, possibly for minutes, so it is cut at once
+ * (its client reports the closed connection, and the device flow stops).
+ */
+function stopServer(server: Server, loginStreams: Set<Socket>): Promise<void> {
   return new Promise((resolve) => {
     const deadline = setTimeout(() => {
       server.closeAllConnections();
       resolve();
-    }, 5_000);
+    }, STOP_DEADLINE_MS);
     deadline.unref();
     server.close(() => {
       clearTimeout(deadline);
       resolve();
     });
     server.closeIdleConnections();
+    for (const socket of loginStreams) socket.destroy();
   });
 }
 

@@ -13,7 +13,7 @@ export interface TokenRequest {
   resource?: string;
   minValidSeconds?: number;
   privileged?: boolean;
-  otp?: { challengeId: string; code: string };
+  otp?: OtpAnswer;
 }
 
 export interface TokenResponse {
@@ -27,12 +27,107 @@ export interface TokenResponse {
   warning?: string;
 }
 
+export type OtpMethodName = 'totp' | 'yubikey';
+
+/** The answer to a challenge, sent with the retried request. */
+export interface OtpAnswer {
+  challengeId: string;
+  code: string;
+}
+
+/** What a one-time password approves; the prompt shows it. */
+export interface OtpApproval {
+  action: 'token' | 'otp_enroll' | 'otp_remove';
+  profile?: string;
+  scopes?: string[];
+  audience?: string;
+  resource?: string;
+  method?: OtpMethodName;
+}
+
+export interface OtpRequester {
+  pid?: number;
+  exe?: string;
+  /** The requester's parent (e.g. the shell or git that ran `authctl token`), when known. */
+  parent?: { pid: number; exe?: string };
+}
+
+/**
+ * Sent with `403 otp_required` (as `challenge`) and with `403 otp_invalid` while attempts
+ * are left. Single-use; it expires.
+ */
 export interface OtpChallenge {
   id: string;
+  /** Unix seconds. */
   expiresAt: number;
   reason: string;
-  methods: string[];
-  requester?: { pid?: number; exe?: string };
+  methods: OtpMethodName[];
+  attemptsLeft: number;
+  approves: OtpApproval;
+  requester?: OtpRequester;
+}
+
+/**
+ * POST /v1/otp/enroll. Two steps: `{ method, ...settings, otp? }` starts (an answer to a
+ * challenge is needed when a method is already enrolled), then `{ method, enrollmentId,
+ * code }` confirms with a first code from the new method, which activates it.
+ */
+export interface OtpEnrollRequest {
+  method: OtpMethodName;
+  otp?: OtpAnswer;
+  enrollmentId?: string;
+  code?: string;
+  /** YubiKey, offline: the slot's AES-128 key (32 hex) and public id (modhex). */
+  aesKey?: string;
+  publicId?: string;
+  /** YubiKey, offline: the slot's private uid (12 hex); learnt from the first OTP if absent. */
+  privateUid?: string;
+  /** YubiKey, online (validation protocol 2.0): client id, API key (base64), validation URLs. */
+  clientId?: string;
+  apiKey?: string;
+  urls?: string[];
+}
+
+export type OtpEnrollResponse =
+  | {
+      status: 'pending';
+      method: OtpMethodName;
+      enrollmentId: string;
+      /** Unix seconds. */
+      expiresAt: number;
+      /** TOTP only: the new secret (base32) and its otpauth:// URI, shown once. */
+      secret?: string;
+      uri?: string;
+    }
+  | { status: 'enrolled'; method: OtpMethodName; publicId?: string };
+
+export interface OtpMethodStatus {
+  method: OtpMethodName;
+  /** YubiKey: validated offline (AES key here) or online (YubiCloud protocol). */
+  mode?: 'offline' | 'online';
+  publicId?: string;
+  /** Unix seconds. */
+  enrolledAt: number;
+  lastUsedAt?: number;
+}
+
+/** GET /v1/otp/status: never a secret. */
+export interface OtpStatusResponse {
+  storage: StorageBackendName;
+  warning?: string;
+  methods: OtpMethodStatus[];
+  /** Unix seconds, while wrong codes have locked OTP answers out. */
+  lockedUntil?: number;
+}
+
+/** POST /v1/otp/remove: one method, or every one when `method` is absent; needs an OTP. */
+export interface OtpRemoveRequest {
+  method?: OtpMethodName;
+  otp?: OtpAnswer;
+}
+
+export interface OtpRemoveResponse {
+  removed: OtpMethodName[];
 }
 
 export interface LoginRequest {
@@ -106,4 +201,26 @@ export interface StatusResponse {
   defaultProfile?: string;
   profiles: ProfileStatus[];
   configErrors?: string[];
+}
+
+/** GET /v1/diagnostics: checks `authctl doctor` shows, made with the agent's own transport. */
+export interface DiagnosticsResponse {
+  /** Unix seconds, by the agent's clock. */
+  checkedAt: number;
+  profiles: ProfileDiagnostics[];
+}
+
+export interface ProfileDiagnostics {
+  profile: string;
+  issuer: string;
+  /** The provider answered HTTP (any status) through the agent's proxy and CA settings. */
+  reachable: boolean;
+  /** The provider's clock (its HTTP Date header) minus the agent's, in seconds. */
+  skewSeconds?: number;
+  /** Set when the clocks are more than 30 s apart. */
+  skewWarning?: string;
+  /** Why the provider could not be reached (host and reason). */
+  error?: string;
+  /** Reachable, but not usable: a wrong status, not the issuer's document, no device flow. */
+  problem?: string;
 }

@@ -6,18 +6,22 @@
  * OAuth engine.
  */
 import { decodeJwt } from 'jose';
-import type { LoginEvent, LoginRequest, LogoutResponse, ProfileStatus, TokenRequest, TokenResponse } from '../../shared/api.js';
+import type { LoginEvent, LoginRequest, LogoutResponse, ProfileDiagnostics, ProfileStatus, TokenRequest, TokenResponse } from '../../shared/api.js';
 import { resolveProfileName, type ResolvedProfile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
 import type { ConfigSource } from '../config-source.js';
 import type { Logger, Redactor } from '../log.js';
-import { idpFailure, isInvalidGrant } from '../oauth/errors.js';
+import { diagnoseProfile } from '../oauth/diagnostics.js';
+import { idpFailure, isInvalidGrant, isTransient } from '../oauth/errors.js';
+import { withRetries } from '../oauth/retry.js';
 import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.js';
 import type { SessionStore, StoredSession } from '../store/session-store.js';
 import { KeyedMutex, SingleFlight } from './keyed-mutex.js';
 import { SessionTable } from './sessions.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
 import { loginPollObserver } from './login-observer.js';
+import { planTokenRequest } from './privilege.js';
+import type { OtpService } from '../otp/otp-service.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -36,6 +40,8 @@ export interface BrokerDeps {
   log: Logger;
   redactor: Redactor;
   now?: () => number;
+  /** The OTP gate for privileged requests; without it they fail closed. */
+  otp?: OtpService;
 }
 
 export class TokenBroker {
@@ -44,6 +50,8 @@ export class TokenBroker {
   private readonly refreshLock = new KeyedMutex();
   private readonly flights = new SingleFlight<CachedToken>();
   private readonly now: () => number;
+  /** Privileged tokens are cached only within their policy's cacheSeconds: key → unix ms. */
+  private readonly privilegedUntil = new Map<string, number>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
@@ -58,18 +66,16 @@ export class TokenBroker {
   /** POST /v1/token: a cached token with enough validity left, else exactly one refresh. */
   async getToken(req: TokenRequest, peer: Peer = {}): Promise<TokenResponse> {
     const profile = this.profile(req.profile);
-    const params: TokenParams = {
+    const requested: TokenParams = {
       scopes: normaliseScopes(req.scopes),
       audience: req.audience ?? profile.audience,
       resource: req.resource ?? profile.resource,
     };
+    const { params, privileged } = planTokenRequest(requested, Boolean(req.privileged), profile);
     const minValid = req.minValidSeconds ?? profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS;
     const outcome = (o: string) =>
-      this.deps.log.audit({ peerPid: peer.pid, peerExe: peer.exe, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource, privileged: Boolean(req.privileged), outcome: o });
-    if (req.privileged) {
-      outcome('otp_required');
-      throw new AuthctlError('otp_required', 'this request is privileged, and no one-time password method is enrolled: run `authctl otp enroll --totp`');
-    }
+      this.deps.log.audit({ peerPid: peer.pid, peerExe: peer.exe, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource, privileged: Boolean(privileged), outcome: o });
+    if (privileged) return this.privilegedToken(req, profile, params, privileged, minValid, peer, outcome);
     const key = TokenCache.key(profile.name, params.scopes, params.audience, params.resource);
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt - this.now() >= minValid * 1000) {
@@ -95,6 +101,72 @@ export class TokenBroker {
       }
       return answer;
     } catch (e) {
+      const stale = this.staleAnswer(e, key);
+      if (stale) {
+        outcome('stale');
+        return stale;
+      }
+      outcome(e instanceof AuthctlError ? e.code : 'error');
+      throw e;
+    }
+  }
+
+  /**
+   * While the provider is down (or answers garbage), a cached token that has not expired
+   * is handed out with a warning rather than failing, even below minValidSeconds: the
+   * same rule as a provider issuing short-lived tokens. Never after login_required: a
+   * revoked session hands out nothing.
+   */
+  private staleAnswer(e: unknown, key: string): TokenResponse | undefined {
+    if (!(e instanceof AuthctlError) || (e.code !== 'idp_unavailable' && e.code !== 'idp_error')) return undefined;
+    const cached = this.cache.get(key);
+    const left = cached ? Math.floor((cached.expiresAt - this.now()) / 1000) : 0;
+    if (!cached || left < 1) return undefined;
+    this.deps.log.warn('the refresh failed; handing out the cached token while it lasts', { profile: cached.profile, reason: e.message, secondsLeft: left });
+    return { ...this.answer(cached), warning: `${e.message}; handing out the cached token, valid for ${left}s more` };
+  }
+
+  /** GET /v1/diagnostics (`authctl doctor`): reachability and clock skew, over the agent's own transport. */
+  diagnose(): Promise<ProfileDiagnostics[]> {
+    return Promise.all(this.allProfileNames().map((n) => diagnoseProfile(n, this.profile(n), this.deps.oauth.fetch)));
+  }
+
+  get otp(): OtpService | undefined {
+    return this.deps.otp;
+  }
+
+  /**
+   * A privileged request: a right answer to an OTP challenge first, then a token minted
+   * for this request alone (a refresh narrowed to its scopes), cached only while the
+   * policy's cacheSeconds last.
+   */
+  private async privilegedToken(
+    req: TokenRequest,
+    profile: ResolvedProfile,
+    params: TokenParams,
+    policy: { reason: string; cacheSeconds: number },
+    minValid: number,
+    peer: Peer,
+    outcome: (o: string) => void,
+  ): Promise<TokenResponse> {
+    const key = `privileged ${TokenCache.key(profile.name, params.scopes, params.audience, params.resource)}`;
+    const hit = this.cache.get(key);
+    if (hit && (this.privilegedUntil.get(key) ?? 0) > this.now() && hit.expiresAt - this.now() >= minValid * 1000) {
+      outcome('cached');
+      return this.answer(hit);
+    }
+    try {
+      if (!this.deps.otp) throw new AuthctlError('otp_required', `${policy.reason}, and this agent has no one-time password support`);
+      const approval = { action: 'token' as const, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource };
+      await this.deps.otp.gate.require({ answer: req.otp, approval, reason: policy.reason, requester: peer });
+      const token = await this.refreshLock.run(profile.name, () => this.refresh(profile, params));
+      if (policy.cacheSeconds > 0) {
+        this.cache.set(key, token);
+        this.privilegedUntil.set(key, this.now() + policy.cacheSeconds * 1000);
+      }
+      outcome('privileged');
+      return this.answer(token);
+    } catch (e) {
       outcome(e instanceof AuthctlError ? e.code : 'error');
       throw e;
     }
@@ -111,10 +183,19 @@ export class TokenBroker {
     if (!stored?.refreshToken) {
       throw loginRequired(profile.name, session.state === 'login_required' ? 'your session expired' : 'not logged in');
     }
-    const config = await this.deps.oauth.configFor(profile);
+    const refreshToken = stored.refreshToken;
     let set: TokenSet;
     try {
-      set = await this.deps.oauth.refresh(config, stored.refreshToken, params);
+      // Network errors, timeouts and 5xx are retried a few times with jittered backoff;
+      // an answer from the provider (invalid_grant above all) never is.
+      set = await withRetries(
+        async () => this.deps.oauth.refresh(await this.deps.oauth.configFor(profile), refreshToken, params),
+        (e) => {
+          const transient = isTransient(e, profile.issuer);
+          if (transient) this.deps.log.warn('the refresh failed; retrying', { profile: profile.name, reason: idpFailure(e, profile.issuer).message });
+          return transient;
+        },
+      );
     } catch (e) {
       if (isInvalidGrant(e)) {
         this.deps.log.warn('the provider rejected the refresh token; the profile needs a new login', { profile: profile.name });

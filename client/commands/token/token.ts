@@ -64,7 +64,16 @@ export async function run(opts: TokenOptions, io: CommandIO): Promise<number> {
   if (opts.scopes.length) req.scopes = opts.scopes;
   if (opts.minValid !== undefined) req.minValidSeconds = opts.minValid;
   if (opts.privileged) req.privileged = true;
-  const token = await io.agent().call<TokenResponse>('POST', '/v1/token', req);
+  const send = (otp?: TokenRequest['otp']) => io.agent().call<TokenResponse>('POST', '/v1/token', otp ? { ...req, otp } : req);
+  let token: TokenResponse;
+  try {
+    token = await send();
+  } catch (e) {
+    if (!(e instanceof AuthctlError) || e.code !== 'otp_required') throw e;
+    // Only a privileged request gets here; the prompt module is loaded for it alone.
+    const { answerChallenges } = await import('../../otp-prompt.js');
+    token = await answerChallenges(e, io, send);
+  }
   if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
   io.stdout.write(formatToken(token, opts.format));
   return EXIT.ok;
