@@ -16,6 +16,16 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
   status: () => import('./commands/status/status.js'),
   profile: () => import('./commands/profile/profile.js'),
   daemon: () => import('./commands/daemon/daemon.js'),
+  service: () => import('./commands/service/service.js'),
+  otp: () => import('./commands/otp/otp.js'),
+  doctor: () => import('./commands/doctor/doctor.js'),
+  exec: () => import('./commands/exec/exec.js'),
+  env: () => import('./commands/env/env.js'),
+  'git-credential': () => import('./commands/git-credential/git-credential.js'),
+  'docker-credential': () => import('./commands/docker-credential/docker-credential.js'),
+  kube: () => import('./commands/kube/kube.js'),
+  'setup-git': () => import('./commands/setup-git/setup-git.js'),
+  'setup-kube': () => import('./commands/setup-kube/setup-kube.js'),
 };
 
 const USAGE = `authctl: a credential agent for command-line tools
@@ -23,10 +33,23 @@ const USAGE = `authctl: a credential agent for command-line tools
 Usage:
   authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--no-browser] [--json]
   authctl logout  [--profile P | --all]
-  authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--json | --header | --env]
+  authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--privileged] [--json | --header | --env]
   authctl status  [--json]
-  authctl profile add|list|show|remove ...
+  authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]
+  authctl profile add NAME --provider auth0|okta|entra|google|github|keycloak|generic|manual [--domain D] [--authorization-server ID]
+                  [--tenant T] [--base URL --realm R] [--device-endpoint U --token-endpoint U [--revocation-endpoint U]] [--client-secret S] ...
+  authctl profile list [--json] | show NAME | remove NAME
+  authctl otp     enroll --totp | enroll --yubikey ... | status | remove [--totp | --yubikey]
   authctl daemon  [--foreground] | daemon stop
+  authctl service install [--now] [--print] [--system-wide] | uninstall | status
+  authctl doctor  (checks the setup; exits with the code of the first problem)
+  authctl exec    [--profile P] [--env NAME] [--nested] -- COMMAND [ARGS...]
+  authctl env     [--profile P] [--env NAME] [--format sh|fish|json]
+  authctl git-credential get|store|erase|capability      (git-credential-authctl)
+  authctl setup-git  --host H [--profile P]
+  authctl docker-credential get|store|erase|list|version (docker-credential-authctl)
+  authctl kube    [--profile P]                          (kubectl exec credential plugin)
+  authctl setup-kube --context C [--profile P]
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 login required, 4 OTP, 5 identity provider, 6 agent, 7 keychain.
 `;

@@ -1,0 +1,39 @@
+/**
+ * `authctl kube [--profile P]`: a kubectl exec credential plugin. It answers with the same
+ * apiVersion kubectl asked for (v1 or v1beta1), the agent's token and its expiry, and uses
+ * the cluster's `audience` when kubectl passes cluster info. With `interactive: false` it
+ * never prompts: it fails with a clear message on stderr and the exit code of the table.
+ *
+ * kubectl runs the plugin again after a 401, but it also runs it more than once per process
+ * without one, and tells the plugin nothing: a retry cannot be told apart, so the plugin
+ * does not drop the cached token (a revoked token is replaced when it expires).
+ */
+import { parseArgs } from 'node:util';
+import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
+import { EXIT } from '../../../shared/errors.js';
+import type { CommandIO } from '../../io.js';
+import { hasTerminal, tokenOrLogin } from '../../lib/token-or-login.js';
+import { execCredential, parseExecInfo } from './exec-info.js';
+
+export interface KubeOptions {
+  profile?: string;
+}
+
+export async function run(opts: KubeOptions, io: CommandIO): Promise<number> {
+  const info = parseExecInfo(io.env.KUBERNETES_EXEC_INFO);
+  if (io.env.AUTHCTL_TOKEN) {
+    io.stdout.write(execCredential(info.apiVersion, io.env.AUTHCTL_TOKEN, 0));
+    return EXIT.ok;
+  }
+  const req: TokenRequest = { profile: opts.profile };
+  if (info.audience) req.audience = info.audience;
+  const token: TokenResponse = await tokenOrLogin(io, req, () => info.interactive && hasTerminal());
+  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  io.stdout.write(execCredential(info.apiVersion, token.accessToken, token.expiresAt));
+  return EXIT.ok;
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { profile: { type: 'string', short: 'p' } }, strict: true });
+  return run({ profile: values.profile ?? (io.env.AUTHCTL_PROFILE || undefined) }, io);
+}
