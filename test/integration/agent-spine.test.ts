@@ -55,11 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.close();
   await idp?.close();
-  // No token the tests saw may appear in any log line.
-  const logs = home.logs();
-  expect(logs.length).toBeGreaterThan(0);
-  for (const t of seen) expect(logs.includes(t)).toBe(false);
-  home.cleanup();
+  home?.cleanup();
 });
 
 describe('agent spine', () => {
@@ -191,5 +187,24 @@ describe('agent spine', () => {
   it('a denied login ends with login_required', async () => {
     const events = await loginThroughAgent(client, idp, 'work', { deny: true });
     expect(events.at(-1)).toMatchObject({ event: 'error', error: 'login_required' });
+  });
+
+  it('closing the login stream cancels the flow: the agent stops polling the provider', async () => {
+    const { openLoginStream } = await import('../../client/login-stream.js');
+    const stream = await openLoginStream(client, { profile: 'work' });
+    for await (const ev of stream.events) if (ev.event === 'verification') break;
+    stream.cancel();
+    await new Promise((r) => setTimeout(r, 300));
+    idp.resetCounts();
+    await new Promise((r) => setTimeout(r, 2500)); // the test IdP's interval is 1 s
+    expect(idp.counts().deviceCodePolls).toBe(0);
+  });
+
+  it('no token or refresh token the tests saw appears in any log line', async () => {
+    await agent.log.close();
+    const logs = home.logs();
+    expect(logs).toContain('"message":"logged in"');
+    expect(seen.size).toBeGreaterThan(5);
+    for (const t of seen) expect(logs.includes(t)).toBe(false);
   });
 });
