@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-// The installed entry point: the compiled CLI does the rest.
-const { cliMain } = await import('../dist/client/main.js');
-cliMain();
+// The installed entry point. CommonJS on purpose (bin/package.json): `authctl token` runs
+// on every tool's hot path and goes straight to one bundled file, skipping the ES module
+// loader; every other command loads the full CLI.
+'use strict';
+if (process.argv[2] === 'token') {
+  require('../dist/client/token.cjs').tokenMain(process.argv.slice(3));
+} else {
+  import('../dist/client/main.js').then((m) => m.cliMain());
+}

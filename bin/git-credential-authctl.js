@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // git runs `git-credential-authctl <op>` for credential.helper=authctl: same as `authctl git-credential <op>`.
+'use strict';
 process.argv.splice(2, 0, 'git-credential');
-const { cliMain } = await import('../dist/client/main.js');
-cliMain();
+import('../dist/client/main.js').then((m) => m.cliMain());

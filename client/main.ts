@@ -2,10 +2,11 @@
  * The authctl CLI entry. It stays thin: parse, talk to the agent, print. Commands are
  * loaded lazily so `authctl token` loads almost nothing (see bench/).
  */
-import { AuthctlError, EXIT, exitCodeFor } from '../shared/errors.js';
-import { processPathEnv, socketPath } from '../shared/paths.js';
-import { AgentClient } from './agent-client.js';
+import { EXIT } from '../shared/errors.js';
+import { defaultIO, reportError } from './cli-io.js';
 import type { CommandIO } from './io.js';
+
+export { defaultIO, reportError };
 
 type CommandMain = (argv: string[], io: CommandIO) => Promise<number>;
 
@@ -54,19 +55,6 @@ Usage:
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 login required, 4 OTP, 5 identity provider, 6 agent, 7 keychain.
 `;
 
-export function defaultIO(env = process.env): CommandIO {
-  let client: AgentClient | undefined;
-  return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env,
-    stderrIsTTY: Boolean(process.stderr.isTTY),
-    agent: () =>
-      (client ??= new AgentClient({ socketPath: socketPath(processPathEnv(env)), autostart: env.AUTHCTL_NO_AUTOSTART !== '1' })),
-  };
-}
-
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -88,21 +76,6 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   } catch (e) {
     return reportError(e, io);
   }
-}
-
-export function reportError(e: unknown, io: CommandIO): number {
-  if (e instanceof AuthctlError) {
-    io.stderr.write(`authctl: ${e.message}\n`);
-    return exitCodeFor(e.code);
-  }
-  const err = e as Error & { code?: string };
-  if (err?.code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`authctl: ${err.message}\nRun \`authctl help\` for usage.\n`);
-    return EXIT.usage;
-  }
-  io.stderr.write(`authctl: unexpected error: ${err?.message ?? String(e)}\n`);
-  if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${err?.stack}\n`);
-  return EXIT.unexpected;
 }
 
 /** Runs the CLI for this process and sets its exit code. */

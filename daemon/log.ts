@@ -18,18 +18,24 @@ const MAX_KNOWN = 4096;
  */
 export class Redactor {
   private readonly known: Buffer[] = [];
+  /** The shortest known secret, in bytes: a shorter string cannot contain one (the audit path's fast exit). */
+  private shortest = Infinity;
 
   add(secret: string | undefined): void {
     if (!secret || secret.length < 8) return;
     const bytes = Buffer.from(secret, 'utf8');
     if (this.known.some((k) => k.equals(bytes))) return void bytes.fill(0);
-    if (this.known.length >= MAX_KNOWN) this.known.shift()!.fill(0);
+    if (this.known.length >= MAX_KNOWN) {
+      this.known.shift()!.fill(0);
+      this.shortest = Math.min(...this.known.map((k) => k.length));
+    }
     this.known.push(bytes);
+    this.shortest = Math.min(this.shortest, bytes.length);
   }
 
   redactString(s: string): string {
     let out = s;
-    if (this.known.length) {
+    if (this.known.length && Buffer.byteLength(s, 'utf8') >= this.shortest) {
       const bytes = Buffer.from(s, 'utf8');
       const masked = this.known.reduce((b, secret) => maskAll(b, secret), bytes);
       if (masked !== bytes) out = masked.toString('utf8');

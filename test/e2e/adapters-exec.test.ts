@@ -107,7 +107,9 @@ describe('authctl exec', () => {
 
   it('forwards SIGTERM and SIGINT sent to authctl to the child, then exits with its code', async () => {
     for (const [signal, name] of [['SIGTERM', 'TERM'], ['SIGINT', 'INT']] as const) {
-      const r = await signalDuringExec(`trap 'echo got-${name}; exit 42' ${name}; echo ready; while :; do sleep 0.05; done`, signal);
+      // `wait` (not a foreground sleep) so the trap runs at once: a shell waiting on a
+      // foreground child may defer or drop SIGINT when the child itself was not interrupted.
+      const r = await signalDuringExec(`trap 'echo got-${name}; exit 42' ${name}; echo ready; while :; do sleep 0.05 & wait $!; done`, signal);
       expect(r.stdout).toContain(`got-${name}`);
       expect(r.code).toBe(42);
     }
