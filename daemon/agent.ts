@@ -13,7 +13,7 @@ import { ConfigSource } from './config-source.js';
 import type { EffectiveConfig } from '../shared/config.js';
 import { createLogger, Redactor, type LogDestination, type Logger } from './log.js';
 import { OAuthEngine } from './oauth/oauth-engine.js';
-import { createDispatcher, createFetch } from './oauth/transport.js';
+import { createTransport } from './oauth/transport.js';
 import { createAgentServer, type PeerIdentifier } from './server.js';
 import { claimSocketPath, tightenSocket, withPrivateUmask } from './socket-dir.js';
 import { selectStore } from './store/select-store.js';
@@ -84,13 +84,13 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
   const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
   if (store.warning) log.warn(store.warning);
   // Proxy variables, the CA bundle and the timeout are read once, here: changing them needs a restart.
-  const dispatcher = createDispatcher({
+  const transport = createTransport({
     extraCaFiles: [...network.caFiles, ...(pe.env.NODE_EXTRA_CA_CERTS ? [pe.env.NODE_EXTRA_CA_CERTS] : [])],
     timeoutMs: network.timeoutSeconds ? network.timeoutSeconds * 1000 : undefined,
     env: pe.env,
     onCaProblem: (message) => log.error(message),
   });
-  const oauth = new OAuthEngine(createFetch(dispatcher), { timeoutSeconds: network.timeoutSeconds });
+  const oauth = new OAuthEngine(transport.fetch, { timeoutSeconds: network.timeoutSeconds });
   const keychainService = pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE;
   const otp = createOtpService({ backend: store.backend, keychainService, stateDir: stateDir(pe), log, fetch: oauth.fetch, ...opts.otp });
   const broker = new TokenBroker({ config, store, oauth, log, redactor, otp });
@@ -122,7 +122,7 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
       await stopServer(server, loginStreams);
       await broker.sessions.flush();
       if (inode !== undefined) removeOwnSocket(path, inode);
-      await dispatcher.close().catch(() => undefined);
+      await transport.close();
       log.info('agent stopped');
       await log.close();
     })());

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AuthctlError } from '../../shared/errors.js';
 import type { Profile, ProviderName } from '../../shared/config.js';
 import { auth0 } from './quirks/auth0.js';
@@ -35,12 +35,38 @@ export interface TransportOptions {
 /** No OAuth answer comes near this; a bigger body is a broken or hostile provider. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function createDispatcher(opts: TransportOptions = {}): Dispatcher {
+export interface Transport {
+  fetch: FetchLike;
+  close(): Promise<void>;
+}
+
+/**
+ * The agent's transport. undici (about 20 MiB resident) is loaded on the first request to
+ * a provider, not at start: an agent that only serves cached tokens never needs it. The
+ * options (proxy variables, CA files) are still read now, so a broken CA file is reported
+ * at start.
+ */
+export function createTransport(opts: TransportOptions = {}): Transport {
   const extra = readCaFiles(opts.extraCaFiles ?? [], opts.onCaProblem);
+  let ready: Promise<{ fetch: FetchLike; dispatcher: Dispatcher }> | undefined;
+  const load = () =>
+    (ready ??= import('undici').then((undici) => {
+      const dispatcher = createDispatcher(undici, extra, opts);
+      return { dispatcher, fetch: createFetch(undici.fetch, dispatcher) };
+    }));
+  return {
+    fetch: async (url, init) => (await load()).fetch(url, init),
+    close: async () => {
+      if (ready) await (await ready).dispatcher.close().catch(() => undefined);
+    },
+  };
+}
+
+function createDispatcher(undici: typeof import('undici'), extra: string[], opts: TransportOptions): Dispatcher {
   const tls = extra.length ? { ca: [...rootCertificates, ...extra] } : {};
   const timeout = opts.timeoutMs ?? 15_000;
   const env = opts.env ?? process.env;
-  return new EnvHttpProxyAgent({
+  return new undici.EnvHttpProxyAgent({
     connect: { ...tls, timeout },
     headersTimeout: timeout,
     bodyTimeout: timeout,
@@ -51,7 +77,7 @@ export function createDispatcher(opts: TransportOptions = {}): Dispatcher {
     httpsProxy: env.https_proxy || env.HTTPS_PROXY || '',
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
     ...(extra.length ? { requestTls: tls, proxyTls: tls } : {}),
-  } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  } as ConstructorParameters<typeof undici.EnvHttpProxyAgent>[0]);
 }
 
 function readCaFiles(files: string[], onProblem?: (message: string) => void): string[] {
@@ -72,7 +98,7 @@ function readCaFiles(files: string[], onProblem?: (message: string) => void): st
  * undici's fetch with the body read here, capped at `maxBodyBytes`, so a provider that
  * streams 10 MB or cuts the connection mid-body fails with a clear error at this layer.
  */
-export function createFetch(dispatcher: Dispatcher, maxBodyBytes = MAX_BODY_BYTES): FetchLike {
+function createFetch(undiciFetch: typeof import('undici').fetch, dispatcher: Dispatcher, maxBodyBytes = MAX_BODY_BYTES): FetchLike {
   return async (url, init) => {
     const res = (await undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
     const body = await readCapped(res, maxBodyBytes, url, init.signal);
