@@ -12,10 +12,12 @@ export function loginPollObserver(oauth: OAuthEngine, onInterval: (seconds: numb
   const base = oauth.fetch;
   const fetch: FetchLike = async (url, init) => {
     const res = await base(url, init);
-    if (res.status >= 400 && String(init.body ?? '').includes(encodeURIComponent(DEVICE_GRANT))) {
-      const body = await res.clone().json().catch(() => null) as { error?: string; interval?: number } | null;
+    // Any status: this sits below the quirk layer, and GitHub answers slow_down with HTTP 200.
+    if (String(init.body ?? '').includes(encodeURIComponent(DEVICE_GRANT))) {
+      const body = await res.clone().json().catch(() => null) as { error?: string; interval?: number | string } | null;
       if (body?.error === 'slow_down') {
-        interval = typeof body.interval === 'number' && body.interval > interval ? body.interval : interval + 5;
+        const named = Number(body.interval);
+        interval = Number.isFinite(named) && named > interval ? named : interval + 5;
         onInterval(interval);
       }
     }

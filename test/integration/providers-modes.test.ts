@@ -181,6 +181,8 @@ describe.each(CASES)('$mode', (c) => {
     expect(times.length).toBeGreaterThanOrEqual(3);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(INTERVAL * 1000 - SLACK_MS);
     expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(c.slowDownGap * 1000 - SLACK_MS);
+    // The login stream tells the CLI the new interval, GitHub's named one included.
+    expect(events).toContainEqual({ event: 'waiting', interval: c.slowDownGap });
   });
 
   it('a denied login ends with login_required and says so', async () => {
