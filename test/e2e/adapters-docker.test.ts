@@ -146,6 +146,9 @@ describe('docker credential helper', () => {
     expect(unknown.code).toBe(2);
   });
 
+  // The docker client is part of this machine kind (it needs no daemon for credential
+  // helpers); on a machine without it these two run nowhere, and the protocol tests above
+  // still drive the helper exactly as docker does.
   const docker = hasDocker();
   it.skipIf(!docker)('the docker client fetches a manifest with the helper\'s token (Basic, checked against the JWKS)', async () => {
     const before = registry.checks().length;
