@@ -21,6 +21,7 @@ import { SessionTable } from './sessions.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
 import { loginPollObserver } from './login-observer.js';
 import { planTokenRequest } from './privilege.js';
+import { checkGrantCovers } from './grant.js';
 import type { OtpService } from '../otp/otp-service.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
@@ -183,6 +184,7 @@ export class TokenBroker {
     if (!stored?.refreshToken) {
       throw loginRequired(profile.name, session.state === 'login_required' ? 'your session expired' : 'not logged in');
     }
+    checkGrantCovers(profile, stored, params);
     const refreshToken = stored.refreshToken;
     let set: TokenSet;
     try {
@@ -251,6 +253,8 @@ export class TokenBroker {
       refreshToken: set.refreshToken,
       subject,
       scopes: set.scopes ?? params.scopes ?? [],
+      audience: params.audience,
+      resource: params.resource,
       obtainedAt: Math.floor(this.now() / 1000),
       refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : undefined,
     };

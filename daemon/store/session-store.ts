@@ -12,6 +12,9 @@ export interface StoredSession {
   subject?: string;
   /** Scopes the provider granted at login. */
   scopes: string[];
+  /** The audience and resource asked for at login: all the refresh token can mint for. */
+  audience?: string;
+  resource?: string;
   obtainedAt: number;
   refreshExpiresAt?: number;
 }

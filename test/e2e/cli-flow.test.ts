@@ -87,6 +87,16 @@ describe('authctl CLI, end to end', () => {
     await runCli(['logout', '--profile', 'admin'], home.env);
   });
 
+  it('a token for an audience the login did not ask for is refused locally (exit 2); the session survives', async () => {
+    idp.resetCounts();
+    const t = await runCli(['token', '--audience', 'https://admin.authctl.test'], home.env);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('add a profile with --audience https://admin.authctl.test and log in to it');
+    expect(idp.counts().refresh).toBe(0);
+    const still = await runCli(['token', '--min-valid', '3600'], home.env); // forces a refresh
+    expect(still.code, still.stderr).toBe(0);
+  });
+
   it('after expiry, exactly one refresh reaches the IdP', async () => {
     const first = (await runCli(['token', '--json'], home.env)).stdout;
     const { expiresAt } = JSON.parse(first);
