@@ -46,19 +46,25 @@ export async function run(opts: ExecOptions, io: CommandIO): Promise<ExecOutcome
 
 function runChild(command: string[], env: CommandIO['env'], io: CommandIO): Promise<ExecOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
     // A terminal's Ctrl-C / Ctrl-\ already reaches the child (same process group): only keep
     // authctl alive then. Signals sent to authctl alone (kill, a supervisor) are passed on.
+    // The handlers go in before the spawn: a signal arriving in between would otherwise
+    // take Node's default action and kill authctl, leaving the child orphaned.
     const fromTerminal = Boolean((process.stdin as { isTTY?: boolean }).isTTY);
+    let child: ReturnType<typeof spawn> | undefined;
+    const pending: NodeJS.Signals[] = [];
     const handlers = FORWARDED.map((sig) => {
       const handler = () => {
         if ((sig === 'SIGINT' || sig === 'SIGQUIT') && fromTerminal) return;
-        child.kill(sig);
+        if (child) child.kill(sig);
+        else pending.push(sig);
       };
       process.on(sig, handler);
       return [sig, handler] as const;
     });
     const cleanup = () => handlers.forEach(([sig, h]) => process.off(sig, h));
+    child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env });
+    for (const sig of pending) child.kill(sig);
     child.once('error', (e: NodeJS.ErrnoException) => {
       cleanup();
       if (e.code === 'ENOENT') {
