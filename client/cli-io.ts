@@ -10,12 +10,22 @@ import type { CommandIO } from './io.js';
 
 export function defaultIO(env = process.env): CommandIO {
   let client: AgentClient | undefined;
+  // Getters: opening a process stream costs a handle and a few milliseconds, and
+  // `authctl token` never reads stdin nor writes stderr when all goes well.
   return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     env,
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    get stderrIsTTY() {
+      return Boolean(process.stderr.isTTY);
+    },
     agent: () =>
       (client ??= new AgentClient({ socketPath: socketPath(processPathEnv(env)), autostart: env.AUTHCTL_NO_AUTOSTART !== '1' })),
   };
