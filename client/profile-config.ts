@@ -3,25 +3,20 @@
  * write, file mode 0600); every change is validated with the same schema the agent uses,
  * so a profile the agent would reject is never written. Secrets never go here.
  */
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import Conf from 'conf';
-import { parseConfigText, validateConfig, mergeConfigs, type ConfigFile, type EffectiveConfig, type Profile } from '../shared/config.js';
+import { validateConfig, type ConfigFile, type Profile } from '../shared/config.js';
 import { configDir, processPathEnv, systemConfigFile, userConfigFile } from '../shared/paths.js';
+import { readConfigFile as readFile, readEffectiveConfigPlain } from './lib/config-file.js';
 
 type Env = Record<string, string | undefined>;
-
-function readFile(path: string): ConfigFile {
-  return existsSync(path) ? parseConfigText(readFileSync(path, 'utf8'), path) : {};
-}
 
 export function readUserConfig(env: Env): ConfigFile {
   return readFile(userConfigFile(processPathEnv(env)));
 }
 
-export function readEffectiveConfig(env: Env): EffectiveConfig {
-  const pe = processPathEnv(env);
-  return mergeConfigs(readFile(systemConfigFile(pe)), readFile(userConfigFile(pe)));
-}
+/** The merged system + user config (the same plain read the token-path helpers use). */
+export const readEffectiveConfig = readEffectiveConfigPlain;
 
 export function systemConfigPath(env: Env): string {
   return systemConfigFile(processPathEnv(env));

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
+import { shQuote } from '../env/quote.js';
 
 export interface TokenOptions {
   profile?: string;
@@ -86,14 +87,15 @@ export function formatToken(t: TokenResponse, format: TokenOptions['format']): s
     case 'header':
       return `Authorization: ${t.tokenType === 'DPoP' ? 'DPoP' : 'Bearer'} ${t.accessToken}\n`;
     case 'env':
-      return `AUTHCTL_ACCESS_TOKEN=${shellQuote(t.accessToken)}\n`;
+      return `AUTHCTL_ACCESS_TOKEN=${shellWord(t.accessToken)}\n`;
     default:
       return t.accessToken + '\n';
   }
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9._~+/=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** Tokens are plain base64url/JWT text: bare when safe, else quoted as `authctl env` does. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9._~+/=-]+$/.test(s) ? s : shQuote(s);
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
