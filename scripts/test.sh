@@ -14,6 +14,10 @@ command -v oathtool >/dev/null || need+=(oathtool)
 command -v tmux >/dev/null || need+=(tmux)
 command -v git >/dev/null || need+=(git)
 command -v chromium >/dev/null || need+=(chromium)
+command -v openssl >/dev/null || need+=(openssl)
+command -v busctl >/dev/null || need+=(systemd)
+command -v systemd-socket-activate >/dev/null || need+=(systemd)
+command -v kubectl >/dev/null || need+=(kubectl)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && [ "${AUTHCTL_NO_APT:-}" != 1 ]; then
     echo "installing system packages: ${need[*]}" >&2
