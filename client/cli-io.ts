@@ -7,6 +7,7 @@ import { AuthctlError, EXIT, exitCodeFor } from '../shared/errors.js';
 import { processPathEnv, socketPath } from '../shared/paths.js';
 import { AgentClient } from './agent-client.js';
 import type { CommandIO } from './io.js';
+import { terminalSafe, terminalSafeLines } from '../shared/terminal-text.js';
 
 export function defaultIO(env = process.env): CommandIO {
   let client: AgentClient | undefined;
@@ -33,16 +34,16 @@ export function defaultIO(env = process.env): CommandIO {
 
 export function reportError(e: unknown, io: CommandIO): number {
   if (e instanceof AuthctlError) {
-    io.stderr.write(`authctl: ${e.message}\n`);
+    io.stderr.write(`authctl: ${terminalSafeLines(e.message)}\n`);
     return exitCodeFor(e.code);
   }
   const err = e as Error & { code?: string };
   if (err?.code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`authctl: ${err.message}\nRun \`authctl help\` for usage.\n`);
+    io.stderr.write(`authctl: ${terminalSafe(err.message)}\nRun \`authctl help\` for usage.\n`);
     return EXIT.usage;
   }
-  io.stderr.write(`authctl: unexpected error: ${err?.message ?? String(e)}\n`);
-  if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${err?.stack}\n`);
+  io.stderr.write(`authctl: unexpected error: ${terminalSafeLines(err?.message ?? String(e))}\n`);
+  if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${terminalSafeLines(err?.stack)}\n`);
   return EXIT.unexpected;
 }
 

@@ -12,6 +12,7 @@ import { ReadStream } from 'node:tty';
 import type { OtpAnswer, OtpApproval, OtpChallenge, OtpMethodName } from '../shared/api.js';
 import { AuthctlError } from '../shared/errors.js';
 import type { CommandIO } from './io.js';
+import { terminalSafe } from '../shared/terminal-text.js';
 
 /** Asks for a secret with `text` as the prompt; rejects by `deadline` (unix ms) if given. */
 export type SecretPrompt = (text: string, env: CommandIO['env'], deadline?: number) => Promise<string>;
@@ -62,16 +63,18 @@ export function challengeOf(e: AuthctlError): OtpChallenge | undefined {
 
 /** The prompt: what the OTP approves, who asks and why, then the question. */
 export function describeChallenge(c: OtpChallenge, notice?: string): string {
-  const lines = [`authctl: a one-time password is needed to approve: ${describeApproval(c.approves)}`];
+  // Every field may come from the requester (scopes, audience, its executable's path) or the
+  // agent's peers: a control character must not let it redraw what the person approves.
+  const lines = [`authctl: a one-time password is needed to approve: ${terminalSafe(describeApproval(c.approves))}`];
   const who = c.requester;
   if (who?.pid || who?.exe) {
-    const parent = who.parent ? `, started by ${who.parent.exe ?? 'an unknown program'} (pid ${who.parent.pid})` : '';
-    lines.push(`  requested by ${who.exe ?? 'an unknown program'}${who.pid ? ` (pid ${who.pid})` : ''}${parent}`);
+    const parent = who.parent ? `, started by ${terminalSafe(who.parent.exe ?? 'an unknown program')} (pid ${who.parent.pid})` : '';
+    lines.push(`  requested by ${terminalSafe(who.exe ?? 'an unknown program')}${who.pid ? ` (pid ${who.pid})` : ''}${parent}`);
   }
-  lines.push(`  because ${c.reason}`);
-  if (notice) lines.push(`  ${notice}`);
+  lines.push(`  because ${terminalSafe(c.reason)}`);
+  if (notice) lines.push(`  ${terminalSafe(notice)}`);
   const how = c.methods.map((m) => METHOD_LABEL[m] ?? m).join(' or ');
-  lines.push(`One-time password (${how}): `);
+  lines.push(`One-time password (${terminalSafe(how)}): `);
   return lines.join('\n');
 }
 

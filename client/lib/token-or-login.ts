@@ -8,13 +8,14 @@ import { openSync, closeSync } from 'node:fs';
 import type { TokenRequest, TokenResponse } from '../../shared/api.js';
 import { AuthctlError } from '../../shared/errors.js';
 import type { CommandIO } from '../io.js';
+import { terminalSafe } from '../../shared/terminal-text.js';
 
 export async function tokenOrLogin(io: CommandIO, req: TokenRequest, mayPrompt: () => boolean): Promise<TokenResponse> {
   try {
     return await io.agent().call<TokenResponse>('POST', '/v1/token', req);
   } catch (e) {
     if (!(e instanceof AuthctlError) || e.code !== 'login_required' || !mayPrompt()) throw e;
-    io.stderr.write(`authctl: ${e.message.split(':')[0]}; starting a login.\n`);
+    io.stderr.write(`authctl: ${terminalSafe(e.message.split(':')[0])}; starting a login.\n`);
   }
   // Loaded only here: the login command pulls in the config writer and the browser opener.
   const login = await import('../commands/login/login.js');

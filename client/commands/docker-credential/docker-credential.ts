@@ -11,6 +11,7 @@ import type { EffectiveConfig, ResolvedProfile } from '../../../shared/config.js
 import { AuthctlError, EXIT, exitCodeFor } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { readEffectiveConfigPlain } from '../../lib/config-file.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export const NOT_FOUND = 'credentials not found in native keychain';
 export const DEFAULT_REGISTRY_USERNAME = 'oauth2';
@@ -31,7 +32,7 @@ export async function run(operation: string, io: CommandIO): Promise<number> {
       return EXIT.ok;
     }
     default:
-      io.stdout.write(`unknown credential action \`${operation}\`\n`);
+      io.stdout.write(`unknown credential action \`${terminalSafe(operation)}\`\n`);
       return EXIT.usage;
   }
 }
@@ -50,7 +51,7 @@ async function get(serverUrl: string, io: CommandIO): Promise<number> {
       : await io.agent().call<TokenResponse>('POST', '/v1/token', { profile: profile.name });
   } catch (e) {
     if (!(e instanceof AuthctlError)) throw e;
-    io.stdout.write(e.message + '\n');
+    io.stdout.write(terminalSafe(e.message) + '\n');
     return exitCodeFor(e.code);
   }
   io.stdout.write(JSON.stringify({ ServerURL: serverUrl, Username: profile.registryUsername ?? DEFAULT_REGISTRY_USERNAME, Secret: token.accessToken }) + '\n');
@@ -124,7 +125,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return await run(operation, io);
   } catch (e) {
     // docker shows the helper's stdout, never its stderr.
-    io.stdout.write(`${(e as Error).message}\n`);
+    io.stdout.write(`${terminalSafe((e as Error).message)}\n`);
     return e instanceof AuthctlError ? exitCodeFor(e.code) : EXIT.unexpected;
   }
 }

@@ -12,6 +12,7 @@ import type { DiagnosticsResponse, StatusResponse } from '../../../shared/api.js
 import { AuthctlError, EXIT, exitCodeFor, type ErrorCode } from '../../../shared/errors.js';
 import { AgentClient, checkSocketDir } from '../../agent-client.js';
 import type { CommandIO } from '../../io.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export interface Check {
   level: 'ok' | 'warn' | 'fail';
@@ -57,7 +58,7 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
     checks.push({ level: 'warn', name: 'issuers', detail: 'not checked: the agent checks them, and no agent answers' });
   }
 
-  for (const c of checks) io.stdout.write(`${{ ok: 'ok  ', warn: 'WARN', fail: 'FAIL' }[c.level]}  ${c.name}: ${c.detail}\n`);
+  for (const c of checks) io.stdout.write(`${{ ok: 'ok  ', warn: 'WARN', fail: 'FAIL' }[c.level]}  ${c.name}: ${terminalSafe(c.detail)}\n`);
   const firstFailure = checks.find((c) => c.level === 'fail');
   if (!firstFailure) io.stdout.write(checks.some((c) => c.level === 'warn') ? 'No failures (see the warnings above).\n' : 'All checks passed.\n');
   return firstFailure ? exitCodeFor(firstFailure.code ?? 'internal') : EXIT.ok;

@@ -9,6 +9,7 @@ import { checkEnvName } from '../../../shared/config.js';
 import { AuthctlError } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { readEffectiveConfigPlain } from '../../lib/config-file.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export const DEFAULT_ENV_NAME = 'AUTHCTL_ACCESS_TOKEN';
 export const EXPIRY_ENV_NAME = 'AUTHCTL_ACCESS_TOKEN_EXPIRES_AT';
@@ -34,7 +35,7 @@ export async function tokenEnvironment(opts: TokenEnvOptions, io: CommandIO): Pr
   const token: TokenResponse = preissued
     ? { accessToken: preissued, tokenType: 'Bearer', expiresAt: 0, scopes: [], profile: opts.profile ?? '' }
     : await io.agent().call<TokenResponse>('POST', '/v1/token', { profile: opts.profile });
-  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  if (token.warning) io.stderr.write(`authctl: warning: ${terminalSafe(token.warning)}\n`);
   const name = opts.envName ?? profileEnvName(token.profile, io) ?? DEFAULT_ENV_NAME;
   const vars: TokenEnv['vars'] = [[name, token.accessToken]];
   if (token.expiresAt > 0) vars.push([EXPIRY_ENV_NAME, String(token.expiresAt)]);

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { tokenEnvironment, type TokenEnvOptions } from '../env/token-env.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 /** Set in the child's environment to the profile; its presence is the nesting guard. */
 export const EXEC_MARKER = 'AUTHCTL_EXEC';
@@ -68,10 +69,10 @@ function runChild(command: string[], env: CommandIO['env'], io: CommandIO): Prom
     child.once('error', (e: NodeJS.ErrnoException) => {
       cleanup();
       if (e.code === 'ENOENT') {
-        io.stderr.write(`authctl: command not found: ${command[0]}\n`);
+        io.stderr.write(`authctl: command not found: ${terminalSafe(command[0])}\n`);
         resolve({ code: NOT_FOUND });
       } else if (e.code === 'EACCES') {
-        io.stderr.write(`authctl: cannot run ${command[0]}: permission denied\n`);
+        io.stderr.write(`authctl: cannot run ${terminalSafe(command[0])}: permission denied\n`);
         resolve({ code: NOT_EXECUTABLE });
       } else reject(e);
     });

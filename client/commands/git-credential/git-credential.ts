@@ -17,6 +17,7 @@ import { readEffectiveConfigPlain } from '../../lib/config-file.js';
 import { hasTerminal, tokenOrLogin } from '../../lib/token-or-login.js';
 import { matchProfile, transportAllowsToken } from './match.js';
 import { formatCredential, readCredential, type GitCredential } from './protocol.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export const DEFAULT_GIT_USERNAME = 'oauth2';
 
@@ -44,7 +45,7 @@ async function get(opts: GitCredentialOptions, cred: GitCredential, io: CommandI
   const profile = pickProfile(opts, cred, io);
   if (!profile) return EXIT.ok;
   if (!transportAllowsToken(cred)) {
-    io.stderr.write(`authctl: not sending a token to ${cred.protocol}://${cred.host}: use https (plain http is allowed only for loopback hosts)\n`);
+    io.stderr.write(`authctl: not sending a token to ${terminalSafe(`${cred.protocol}://${cred.host}`)}: use https (plain http is allowed only for loopback hosts)\n`);
     return EXIT.ok;
   }
   let token: TokenResponse;
@@ -57,11 +58,11 @@ async function get(opts: GitCredentialOptions, cred: GitCredential, io: CommandI
     } catch (e) {
       if (!(e instanceof AuthctlError)) throw e;
       // Quietly, with one line saying what to do: git then reports that it has no credential.
-      io.stderr.write(`authctl: ${e.message}\n`);
+      io.stderr.write(`authctl: ${terminalSafe(e.message)}\n`);
       return EXIT.ok;
     }
   }
-  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  if (token.warning) io.stderr.write(`authctl: warning: ${terminalSafe(token.warning)}\n`);
   io.stdout.write(formatCredential(answer(profile, cred, token)));
   return EXIT.ok;
 }
@@ -88,7 +89,7 @@ async function erase(opts: GitCredentialOptions, cred: GitCredential, io: Comman
     await io.agent().call('POST', '/v1/invalidate', { profile: profile.name });
   } catch (e) {
     // No agent, no cache to drop; anything else is worth one line, never a failure for git.
-    if (!(e instanceof AuthctlError) || e.code !== 'agent_unavailable') io.stderr.write(`authctl: ${(e as Error).message}\n`);
+    if (!(e instanceof AuthctlError) || e.code !== 'agent_unavailable') io.stderr.write(`authctl: ${terminalSafe((e as Error).message)}\n`);
   }
   return EXIT.ok;
 }
@@ -99,7 +100,7 @@ function pickProfile(opts: GitCredentialOptions, cred: GitCredential, io: Comman
   try {
     cfg = readEffectiveConfigPlain(io.env);
   } catch (e) {
-    io.stderr.write(`authctl: ${(e as Error).message}\n`);
+    io.stderr.write(`authctl: ${terminalSafe((e as Error).message)}\n`);
     return undefined;
   }
   if (opts.profile) return cfg.profiles.get(opts.profile) ?? { name: opts.profile };

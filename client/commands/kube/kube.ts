@@ -14,6 +14,7 @@ import { EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { hasTerminal, tokenOrLogin } from '../../lib/token-or-login.js';
 import { execCredential, parseExecInfo } from './exec-info.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export interface KubeOptions {
   profile?: string;
@@ -28,7 +29,7 @@ export async function run(opts: KubeOptions, io: CommandIO): Promise<number> {
   const req: TokenRequest = { profile: opts.profile };
   if (info.audience) req.audience = info.audience;
   const token: TokenResponse = await tokenOrLogin(io, req, () => info.interactive && hasTerminal());
-  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  if (token.warning) io.stderr.write(`authctl: warning: ${terminalSafe(token.warning)}\n`);
   io.stdout.write(execCredential(info.apiVersion, token.accessToken, token.expiresAt));
   return EXIT.ok;
 }

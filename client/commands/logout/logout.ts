@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LogoutResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export interface LogoutOptions {
   profile?: string;
@@ -20,7 +21,7 @@ export async function run(opts: LogoutOptions, io: CommandIO): Promise<number> {
   if (!res.profiles.length) io.stderr.write('No profiles are configured; nothing to log out of.\n');
   for (const p of res.profiles) {
     if (p.revoked) io.stderr.write(`Logged out of "${p.profile}" (the refresh token was revoked at the provider).\n`);
-    else if (p.revokeError) io.stderr.write(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${p.revokeError}\n`);
+    else if (p.revokeError) io.stderr.write(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${terminalSafe(p.revokeError)}\n`);
     else io.stderr.write(`Logged out of "${p.profile}" (there was no session to revoke).\n`);
   }
   return EXIT.ok;

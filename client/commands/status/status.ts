@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { StatusResponse } from '../../../shared/api.js';
 import { EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export interface StatusOptions {
   json: boolean;
@@ -40,7 +41,8 @@ export function renderStatus(s: StatusResponse, now: number): string {
       lines.push(`  token:   ${what}: ${left > 0 ? `expires in ${duration(left)}` : 'expired'}`);
     }
   }
-  return lines.join('\n') + '\n';
+  // Subjects, issuers and errors come from outside: each line is shown without its control characters.
+  return lines.map(terminalSafe).join('\n') + '\n';
 }
 
 function stateText(state: string): string {

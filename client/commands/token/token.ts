@@ -8,6 +8,7 @@ import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { shQuote } from '../env/quote.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export interface TokenOptions {
   profile?: string;
@@ -75,7 +76,7 @@ export async function run(opts: TokenOptions, io: CommandIO): Promise<number> {
     const { answerChallenges } = await import('../../otp-prompt.js');
     token = await answerChallenges(e, io, send);
   }
-  if (token.warning) io.stderr.write(`authctl: warning: ${token.warning}\n`);
+  if (token.warning) io.stderr.write(`authctl: warning: ${terminalSafe(token.warning)}\n`);
   io.stdout.write(formatToken(token, opts.format));
   return EXIT.ok;
 }
