@@ -1,11 +1,35 @@
-/** Opens a URL in the user's browser, unless this is an SSH session or there is no display. */
+/**
+ * Opens a URL in the user's browser, unless this is an SSH session or there is no display.
+ * Only URLs a browser may safely be handed are opened (DESIGN.md, "the login ladder"):
+ * https, or plain http to this machine when the provider itself is on this machine (the
+ * test IdP, the demo). Anything else (file:, javascript:, a custom scheme that starts a
+ * program, http to another host) is printed for the person to judge, never opened.
+ */
 import { spawn } from 'node:child_process';
+import { isLoopbackHost } from '../shared/config.js';
 
 export function shouldOpenBrowser(env: Record<string, string | undefined>, platform = process.platform): boolean {
   if (env.SSH_CONNECTION || env.SSH_TTY || env.SSH_CLIENT) return false;
   if (env.BROWSER) return true;
   if (platform === 'linux' || platform === 'freebsd') return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
   return true;
+}
+
+/**
+ * The URL to hand to a browser, in its parsed form (control characters percent-encoded),
+ * or why it must not be opened. `issuer` is the provider the agent logged in to.
+ */
+export function openableUrl(raw: string, issuer: string | undefined): { url: string } | { refused: string } {
+  const url = URL.parse(raw);
+  if (!url) return { refused: 'it is not a URL' };
+  if (url.protocol === 'https:') return { url: url.href };
+  if (url.protocol === 'http:') {
+    const issuerUrl = issuer ? URL.parse(issuer) : null;
+    const localIssuer = issuerUrl !== null && isLoopbackHost(issuerUrl.hostname);
+    if (isLoopbackHost(url.hostname) && localIssuer) return { url: url.href };
+    return { refused: 'it is plain http (only https is opened, or http to this machine for a provider on this machine)' };
+  }
+  return { refused: `its scheme "${url.protocol}" is not https` };
 }
 
 export function openBrowser(url: string, env: Record<string, string | undefined>, platform = process.platform): void {

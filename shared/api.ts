@@ -145,6 +145,8 @@ export type LoginEvent =
       /** Unix seconds. */
       expiresAt: number;
       profile: string;
+      /** The issuer the code belongs to: the CLI opens plain-http pages only for a provider on this machine. */
+      issuer?: string;
       storageWarning?: string;
     }
   | { event: 'waiting'; interval: number }

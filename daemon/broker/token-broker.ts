@@ -236,6 +236,7 @@ export class TokenBroker {
     emit({
       event: 'verification',
       profile: profile.name,
+      issuer: profile.issuer,
       userCode: device.userCode,
       verificationUri: device.verificationUri,
       verificationUriComplete: device.verificationUriComplete,

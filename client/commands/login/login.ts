@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { LoginEvent, LoginRequest } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
-import { openBrowser, shouldOpenBrowser } from '../../browser.js';
+import { openableUrl, openBrowser, shouldOpenBrowser } from '../../browser.js';
+import { terminalSafe } from '../../../shared/terminal-text.js';
 import type { CommandIO } from '../../io.js';
 import { openLoginStream } from '../../login-stream.js';
 import { saveProfile } from '../../profile-config.js';
@@ -57,15 +58,12 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
 function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdown: Countdown): number | undefined {
   switch (ev.event) {
     case 'verification': {
-      if (ev.storageWarning) io.stderr.write(`WARNING: ${ev.storageWarning}\n`);
-      const url = ev.verificationUriComplete ?? ev.verificationUri;
-      io.stderr.write(`\nFirst copy your one-time code: ${ev.userCode}\n`);
-      io.stderr.write(`Then open ${ev.verificationUri} in a browser and enter it.\n`);
-      if (ev.verificationUriComplete) io.stderr.write(`(or open ${ev.verificationUriComplete} to skip typing the code)\n`);
-      if (!opts.noBrowser && !opts.json && shouldOpenBrowser(io.env)) {
-        io.stderr.write('Opening your browser...\n');
-        openBrowser(url, io.env);
-      }
+      // The code and the URLs come from the provider: printed without control characters.
+      if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
+      io.stderr.write(`\nFirst copy your one-time code: ${terminalSafe(ev.userCode)}\n`);
+      io.stderr.write(`Then open ${terminalSafe(ev.verificationUri)} in a browser and enter it.\n`);
+      if (ev.verificationUriComplete) io.stderr.write(`(or open ${terminalSafe(ev.verificationUriComplete)} to skip typing the code)\n`);
+      if (!opts.noBrowser && !opts.json && shouldOpenBrowser(io.env)) openVerificationPage(ev, io);
       countdown.start(ev.expiresAt);
       return undefined;
     }
@@ -74,14 +72,28 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
     case 'success':
       countdown.stop();
       if (!opts.json) {
-        io.stderr.write(`Logged in to profile "${ev.profile}"${ev.subject ? ` as ${ev.subject}` : ''}.\n`);
-        if (ev.storageWarning) io.stderr.write(`WARNING: ${ev.storageWarning}\n`);
+        io.stderr.write(`Logged in to profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}.\n`);
+        if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
       }
       return EXIT.ok;
     case 'error':
       countdown.stop();
       throw new AuthctlError(ev.error, ev.message);
   }
+}
+
+/** Opens the page with the code filled in (else the plain one), if the browser may be handed it at all. */
+function openVerificationPage(ev: Extract<LoginEvent, { event: 'verification' }>, io: CommandIO): void {
+  const candidates = [ev.verificationUriComplete, ev.verificationUri].filter((u): u is string => Boolean(u));
+  const checked = candidates.map((u) => openableUrl(u, ev.issuer));
+  const ok = checked.find((c): c is { url: string } => 'url' in c);
+  if (ok) {
+    io.stderr.write('Opening your browser...\n');
+    openBrowser(ok.url, io.env);
+    return;
+  }
+  const why = (checked[0] as { refused: string }).refused;
+  io.stderr.write(`WARNING: not opening the provider's page in a browser: ${why}. Open the address above yourself only if you trust it.\n`);
 }
 
 /** A one-line countdown to the code's expiry, only on a terminal. */
