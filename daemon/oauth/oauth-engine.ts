@@ -70,6 +70,7 @@ export class OAuthEngine {
    */
   async configFor(profile: ProviderProfile, fetchOverride?: FetchLike): Promise<oidc.Configuration> {
     const server = profile.endpoints ? explicitMetadata(profile) : await this.discovered(profile);
+    checkEndpoints(server, profile.issuer);
     const config = profile.clientSecret
       ? new oidc.Configuration(server, profile.clientId, { client_secret: profile.clientSecret }, oidc.ClientSecretPost(profile.clientSecret))
       : new oidc.Configuration(server, profile.clientId, undefined, oidc.None());
@@ -240,6 +241,30 @@ export function jwtLifetime(token: string): number | undefined {
     return typeof exp === 'number' && typeof iat === 'number' && exp > iat ? exp - iat : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * RFC 8414 §2 / OpenID Discovery §3: every endpoint the metadata names is checked on its own
+ * before anything is sent. https always; plain http only to this machine and only for an issuer
+ * on this machine, so a loopback test issuer cannot make `http://elsewhere/token` acceptable
+ * (openid-client's allowInsecureRequests applies to the whole configuration).
+ */
+export function checkEndpoints(server: oidc.ServerMetadata, issuer: string): void {
+  const localIssuer = isLoopbackHost(new URL(issuer).hostname);
+  const named: Array<[string, unknown]> = Object.entries(server).filter(([k]) => k.endsWith('_endpoint') || k === 'jwks_uri');
+  const aliases = (server as Record<string, unknown>).mtls_endpoint_aliases;
+  if (aliases && typeof aliases === 'object') named.push(...Object.entries(aliases as Record<string, unknown>).map(([k, v]): [string, unknown] => [`mtls_endpoint_aliases.${k}`, v]));
+  for (const [name, value] of named) {
+    if (value === undefined) continue;
+    const url = typeof value === 'string' ? URL.parse(value) : null;
+    if (url?.protocol === 'https:') continue;
+    if (url?.protocol === 'http:' && localIssuer && isLoopbackHost(url.hostname)) continue;
+    const shown = String(value).slice(0, 200);
+    throw new AuthctlError(
+      'idp_error',
+      `the provider ${new URL(issuer).host} names an endpoint authctl will not use: ${name} ${JSON.stringify(shown)} is not https (plain http only to this machine, for a provider on this machine); nothing was sent there: fix the provider's metadata or give the endpoints in the profile`,
+    );
   }
 }
 
