@@ -17,6 +17,7 @@ import { createTransport } from './oauth/transport.js';
 import { createAgentServer, type PeerIdentifier } from './server.js';
 import { claimSocketPath, tightenSocket, withPrivateUmask } from './socket-dir.js';
 import { selectStore } from './store/select-store.js';
+import { registerSecretsOnRead } from './store/redacted-reads.js';
 import { KeychainStore, KEYCHAIN_SERVICE } from './store/keychain-store.js';
 import { hardenAgentProcess } from './hardening.js';
 import { chooseListenTarget, type ListenTarget } from './platform.js';
@@ -82,6 +83,7 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
   }
 
   const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
+  registerSecretsOnRead(store, (secret) => redactor.add(secret));
   if (store.warning) log.warn(store.warning);
   // Proxy variables, the CA bundle and the timeout are read once, here: changing them needs a restart.
   const transport = createTransport({
