@@ -12,10 +12,15 @@ import type { Peer, TokenBroker } from './broker/token-broker.js';
 import type { Logger, Redactor } from './log.js';
 import type { AgentInfo } from './routes/context.js';
 import { ROUTES } from './routes.js';
+import { ConnectionLimits } from './connection-limits.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 // Room for a burst of CLIs at token expiry (the budget is 500 at once); beyond it, refuse.
 export const MAX_CONNECTIONS = 1024;
+/** One process (the kernel's pid of the peer) never holds more than half of them. */
+export const MAX_CONNECTIONS_PER_PEER = MAX_CONNECTIONS / 2;
+/** From complete headers to the whole body: a local client sends a small body at once. */
+export const BODY_DEADLINE_MS = 10_000;
 const ALLOWED_HOSTS = new Set(['authctl', 'localhost', 'local-authctl.sock']);
 
 export interface PeerIdentifier {
@@ -46,7 +51,20 @@ export function createAgentServer(deps: ServerDeps): Server {
       }),
   );
   server.maxConnections = MAX_CONNECTIONS;
-  server.on('connection', (socket: Socket) => onConnection(socket, deps));
+  const limits = new ConnectionLimits({ maxPerPeer: MAX_CONNECTIONS_PER_PEER });
+  const refusedOverCap = rateLimitedWarning(deps.log, 10_000);
+  server.on('connection', (socket: Socket) => {
+    const key = onConnection(socket, deps);
+    if (key === undefined) return;
+    if (!limits.admit(socket, key)) {
+      socket.destroy();
+      refusedOverCap(`a peer (${key}) already holds ${MAX_CONNECTIONS_PER_PEER} connections; refusing more from it`);
+    }
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    limits.requestArrived(req.socket);
+    res.once('finish', () => limits.answered(req.socket));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
@@ -55,11 +73,12 @@ export function createAgentServer(deps: ServerDeps): Server {
   return server;
 }
 
-function onConnection(socket: Socket, deps: ServerDeps): void {
+/** Decides the peer of a new connection; returns its key for the per-peer cap, or undefined when it was dropped. */
+function onConnection(socket: Socket, deps: ServerDeps): string | undefined {
   socket.setTimeout(60_000, () => socket.destroy());
   if (!deps.identifyPeer) {
     peers.set(socket, {});
-    return;
+    return 'unidentified';
   }
   let cred: ReturnType<PeerIdentifier>;
   try {
@@ -67,22 +86,36 @@ function onConnection(socket: Socket, deps: ServerDeps): void {
   } catch (e) {
     deps.log.warn('could not read peer credentials; refusing the connection', { reason: (e as Error).message });
     socket.destroy();
-    return;
+    return undefined;
   }
   if (!cred) {
     // The addon is loaded but could not identify this peer: fail closed.
     deps.log.warn('peer credentials unavailable for a connection; refusing it');
     socket.destroy();
-    return;
+    return undefined;
   }
   const myUid = deps.uid ?? process.getuid?.() ?? -1;
   if (cred.uid !== myUid) {
     // Root is not special: only the agent's own uid may talk to it (ssh-agent does the same).
     socket.destroy();
     deps.log.audit({ outcome: 'refused_peer', peerUid: cred.uid, peerPid: cred.pid, peerExe: exeOf(cred.pid), reason: `peer uid ${cred.uid} differs from the agent uid ${myUid}` });
-    return;
+    return undefined;
   }
   peers.set(socket, { uid: cred.uid, pid: cred.pid, exe: exeOf(cred.pid) });
+  return `pid ${cred.pid}`;
+}
+
+/** A warning at most once per `everyMs`: a flood of refused connections must not flood the log. */
+function rateLimitedWarning(log: Logger, everyMs: number): (message: string) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < everyMs) return void suppressed++;
+    log.warn(message, suppressed ? { alsoRefusedSinceLastWarning: suppressed } : undefined);
+    last = now;
+    suppressed = 0;
+  };
 }
 
 function exeOf(pid: number): string | undefined {
@@ -128,6 +161,14 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     if (declared > MAX_BODY_BYTES) return reject(new AuthctlError('bad_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
+    // A body that trickles in holds a connection: it gets a deadline of its own.
+    const deadline = setTimeout(() => {
+      req.removeAllListeners('data');
+      req.resume();
+      reject(new AuthctlError('bad_request', 'the request body did not arrive in time'));
+    }, BODY_DEADLINE_MS);
+    deadline.unref();
+    req.once('close', () => clearTimeout(deadline));
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
@@ -141,6 +182,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('error', () => reject(new AuthctlError('bad_request', 'the request was cut off')));
     req.on('aborted', () => reject(new AuthctlError('bad_request', 'the request was cut off')));
     req.on('end', () => {
+      clearTimeout(deadline);
       if (size === 0) return resolve(undefined);
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
