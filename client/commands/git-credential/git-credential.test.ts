@@ -87,6 +87,27 @@ describe('git credential protocol', () => {
     expect(local.out()).toBe('username=oauth2\npassword=pre-issued\n');
   });
 
+  it('refuses a carriage return or NUL inside any attribute, also one decoded from url= (CVE-2024-52006)', async () => {
+    const hostile = [
+      'protocol=https\nhost=git.example.com\rhost=evil.example\n\n',
+      'protocol=https\nhost=git.example.com\npath=team/repo\rx\n\n',
+      'protocol=https\nhost=git.example.com\0\n\n',
+      'url=https://git.example.com/team/repo%0dhost=evil\n\n',
+      'url=https://a%0d@git.example.com/team\n\n',
+      'protocol=https\nusername=\ralice\n',
+    ];
+    for (const input of hostile) {
+      const io = ioWith(input, { AUTHCTL_TOKEN: 'pre-issued' });
+      const err = await run({ operation: 'get', profile: 'work' }, io).catch((e) => e);
+      expect(err, JSON.stringify(input)).toMatchObject({ code: 'bad_request', message: expect.stringContaining('CVE-2024-52006') });
+      expect(io.out()).toBe('');
+    }
+    // A CRLF line end is a line end (git's own reader drops the CR), not a CR in the value.
+    const crlf = ioWith('protocol=https\r\nhost=127.0.0.1\r\n\r\n', { AUTHCTL_TOKEN: 'pre-issued' });
+    expect(await run({ operation: 'get', profile: 'work' }, crlf)).toBe(0);
+    expect(crlf.out()).toBe('username=oauth2\npassword=pre-issued\n');
+  });
+
   it('never prompts when git says not to', () => {
     const never = () => undefined;
     for (const v of ['0', 'false', 'no', 'off']) expect(mayPrompt({ GIT_TERMINAL_PROMPT: v }, never)).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeConfigs, validateConfig } from '../../../shared/config.js';
-import { hostMatches, matchProfile, transportAllowsToken } from './match.js';
+import { hostMatches, matchProfile, normalisePath, transportAllowsToken } from './match.js';
 
 const base = { issuer: 'https://idp.example.com', clientId: 'cli' };
 
@@ -33,6 +33,17 @@ describe('git match rules', () => {
     expect(matchProfile(cfg, cred('http', 'git.example.com'))).toBeUndefined();
     expect(matchProfile(cfg, cred('http', '127.0.0.1:4000'))).toBe('local');
     expect(matchProfile(cfg, cred('https', 'github.com'))).toBeUndefined();
+  });
+
+  it('dot segments are resolved before a path rule is matched, as the server will resolve them', () => {
+    const cfg = config({ team: { ...base, match: [{ host: 'git.example.com', path: 'team/repo' }] } });
+    expect(matchProfile(cfg, cred('https', 'git.example.com', 'team/repo.git'))).toBe('team');
+    expect(matchProfile(cfg, cred('https', 'git.example.com', 'team/./repo//x.git'))).toBe('team');
+    expect(matchProfile(cfg, cred('https', 'git.example.com', 'team/repo/sub/../info/refs'))).toBe('team');
+    for (const escape of ['team/repo/../../other/repo.git', 'team/repo/%2e%2E/../other', 'team/repo/.%2e/x/../../evil', '../team/repo/../../x'])
+      expect(matchProfile(cfg, cred('https', 'git.example.com', escape)), escape).toBeUndefined();
+    expect(normalisePath('/a/./b/../c/')).toBe('a/c');
+    expect(normalisePath('../../a')).toBe('a');
   });
 
   it('tokens cross plain http only to loopback hosts', () => {

@@ -40,9 +40,25 @@ function splitPort(hostport: string): [string, string | undefined] {
 }
 
 function pathHasPrefix(path: string, prefix: string): boolean {
-  const p = path.replace(/^\/+/, '');
-  const want = prefix.replace(/^\/+|\/+$/g, '');
+  const p = normalisePath(path);
+  const want = normalisePath(prefix);
   return p === want || p.startsWith(want + '/') || p === want + '.git' || p.startsWith(want + '.git/');
+}
+
+/**
+ * RFC 3986 §5.2.4 "Remove Dot Segments", as the server will apply it: `team/repo/../../other`
+ * is `other`, and must not match a rule for `team/repo`. `%2e` counts as a dot (WHATWG URL does
+ * the same), empty segments are dropped, and `..` never climbs above the root.
+ */
+export function normalisePath(path: string): string {
+  const out: string[] = [];
+  for (const raw of path.split('/')) {
+    const seg = raw.replace(/%2e/gi, '.');
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(raw);
+  }
+  return out.join('/');
 }
 
 /** A token may cross plain http only to this machine. */
