@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { mergeConfigs, validateConfig } from '../../../shared/config.js';
-import { listRegistries, profileForRegistry, registryHost } from './docker-credential.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { captureIO } from '../../../test/fixtures/test-io.js';
+import type { AgentClient } from '../../agent-client.js';
+import { insecureTransport, listRegistries, NOT_FOUND, profileForRegistry, registryHost, run } from './docker-credential.js';
 
 const base = { issuer: 'https://idp.example.com', clientId: 'cli' };
 const cfg = mergeConfigs(
@@ -30,6 +36,33 @@ describe('docker credential helper', () => {
     expect(profileForRegistry(cfg, 'ghcr.example.org')?.name).toBe('other');
     expect(profileForRegistry(cfg, 'localhost:5001')).toBeUndefined();
     expect(profileForRegistry(cfg, 'https://index.docker.io/v1/')).toBeUndefined();
+  });
+
+  it('no answer over plain http except to this machine, nor over another scheme', async () => {
+    expect(insecureTransport('http://registry.example.com')).toBe('http://registry.example.com');
+    expect(insecureTransport('ftp://registry.example.com')).toBe('ftp://registry.example.com');
+    for (const ok of ['registry.example.com', 'https://registry.example.com/v2/', 'http://localhost:5000', 'http://127.0.0.1:5000/v2/', 'http://[::1]:5000'])
+      expect(insecureTransport(ok), ok).toBeUndefined();
+    // Through run(): the registry is listed, yet docker gets "not found" and no token.
+    const home = mkdtempSync(join(tmpdir(), 'authctl-docker-'));
+    try {
+      writeFileSync(join(home, 'config.json'), JSON.stringify({ profiles: { work: { ...base, registries: ['registry.example.com', 'localhost:5000'] } } }));
+      const env = { AUTHCTL_CONFIG_DIR: home, AUTHCTL_SYSTEM_CONFIG: '/nonexistent', AUTHCTL_TOKEN: 'pre-issued-token' };
+      const noAgent = (): AgentClient => {
+        throw new Error('the agent must not be contacted');
+      };
+      const ask = async (serverUrl: string) => {
+        const io = { ...captureIO(noAgent, env), stdin: Readable.from([serverUrl]) };
+        return { code: await run('get', io), out: io.out(), err: io.err() };
+      };
+      const plain = await ask('http://registry.example.com');
+      expect(plain).toMatchObject({ code: 1, out: `${NOT_FOUND}\n` });
+      expect(plain.err).toContain('use https');
+      expect((await ask('https://registry.example.com')).out).toContain('pre-issued-token');
+      expect((await ask('http://localhost:5000')).out).toContain('pre-issued-token');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('list: each registry once, with its username', () => {

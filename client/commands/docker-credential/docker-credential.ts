@@ -7,7 +7,7 @@
  * docker shows the helper's stdout and discards its stderr.
  */
 import type { TokenResponse } from '../../../shared/api.js';
-import type { EffectiveConfig, ResolvedProfile } from '../../../shared/config.js';
+import { isLoopbackHost, type EffectiveConfig, type ResolvedProfile } from '../../../shared/config.js';
 import { AuthctlError, EXIT, exitCodeFor } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { readEffectiveConfigPlain } from '../../lib/config-file.js';
@@ -40,7 +40,9 @@ export async function run(operation: string, io: CommandIO): Promise<number> {
 async function get(serverUrl: string, io: CommandIO): Promise<number> {
   const cfg = readEffectiveConfigPlain(io.env);
   const profile = profileForRegistry(cfg, serverUrl);
-  if (!profile) {
+  const insecure = profile ? insecureTransport(serverUrl) : undefined;
+  if (insecure) io.stderr.write(`authctl: not sending a token to ${terminalSafe(insecure)}: use https (plain http is allowed only for loopback registries)\n`);
+  if (!profile || insecure) {
     io.stdout.write(NOT_FOUND + '\n');
     return 1;
   }
@@ -99,6 +101,21 @@ export function profileForRegistry(cfg: EffectiveConfig, serverUrl: string): Res
   if (!host) return undefined;
   for (const p of cfg.profiles.values()) if (p.registries?.some((r) => registryHost(r) === host)) return p;
   return undefined;
+}
+
+/**
+ * The registry's address when docker names a transport a token must not cross: plain http
+ * (an insecure registry) to anything but this machine, or a scheme that is not http(s).
+ * A bare host means https to docker, unless the daemon lists it as insecure, which the
+ * helper cannot know: only what docker spells out is judged.
+ */
+export function insecureTransport(serverUrl: string): string | undefined {
+  const s = serverUrl.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'https') return undefined;
+  const url = URL.parse(s);
+  if (scheme === 'http' && url && isLoopbackHost(url.hostname)) return undefined;
+  return s;
 }
 
 /** `https://Registry.example.com/v2/` and `registry.example.com` name the same registry. */
