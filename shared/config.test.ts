@@ -18,6 +18,8 @@ describe('config validation', () => {
     [{ profiles: { 'bad name': profile } }, /profile name "bad name"/],
     [{ profiles: { w: { ...profile, colour: 'red' } } }, /unknown setting "colour"/],
     [{ storage: 'cloud' }, /"storage" must be/],
+    [{ profiles: { w: { ...profile, clusters: [] } } }, /clusters must be a list of Kubernetes API server URLs/],
+    [{ profiles: { w: { ...profile, clusters: ['k8s.example.com'] } } }, /clusters must be a list/],
     [[], /top level must be a JSON object/],
   ])('rejects %j', (raw, message) => {
     const err = (() => {
@@ -31,6 +33,10 @@ describe('config validation', () => {
     expect(err!.code).toBe('config_invalid');
     expect(err!.message).toMatch(message);
     expect(err!.message.startsWith('cfg.json: ')).toBe(true);
+  });
+
+  it('a profile may list the kube API servers it answers for', () => {
+    expect(validateConfig({ profiles: { w: { ...profile, clusters: ['https://k8s.example.com:6443'] } } }, 'c.json').profiles?.w?.clusters).toEqual(['https://k8s.example.com:6443']);
   });
 
   it('allows plain http only for loopback issuers', () => {

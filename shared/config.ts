@@ -46,6 +46,8 @@ export interface Profile {
   registries?: string[];
   /** docker: the username sent with the token (default "oauth2"). */
   registryUsername?: string;
+  /** kubectl: when set, `authctl kube` answers only for these API servers (KUBERNETES_EXEC_INFO's cluster.server). */
+  clusters?: string[];
 }
 
 /** A git remote pattern: `host` may start with "*." and may carry a port; `path` is a prefix. */
@@ -114,6 +116,7 @@ const PROFILE_KEYS = new Set([
   'envName',
   'registries',
   'registryUsername',
+  'clusters',
 ]);
 /** A variable name the shell accepts; AUTHCTL_TOKEN is taken (it means a pre-issued CI token). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -297,6 +300,12 @@ function validateAdapterFields(p: Record<string, unknown>, profile: Profile, at:
     if (!Array.isArray(p.registries) || !p.registries.every((r) => typeof r === 'string' && HOST_PATTERN.test(r) && !r.startsWith('*')))
       fail(`${at}.registries must be a list of registry hosts such as "registry.example.com" or "localhost:5000"`);
     profile.registries = p.registries as string[];
+  }
+  if (p.clusters !== undefined) {
+    const isServer = (c: unknown) => typeof c === 'string' && /^https?:$/.test(URL.parse(c)?.protocol ?? '');
+    if (!Array.isArray(p.clusters) || !p.clusters.length || !p.clusters.every(isServer))
+      fail(`${at}.clusters must be a list of Kubernetes API server URLs such as "https://k8s.example.com:6443"`);
+    profile.clusters = p.clusters as string[];
   }
   if (p.match !== undefined) {
     if (!Array.isArray(p.match)) fail(`${at}.match must be a list of rules such as { "host": "git.example.com" }`);

@@ -158,6 +158,31 @@ describe('kubectl exec credential plugin with the real kubectl', () => {
     expect(api.checks().filter((c) => c.reason === 'revoked')).toHaveLength(1);
   });
 
+  it('a profile listing its clusters answers only for them: kubectl talking to another server gets nothing', async () => {
+    const profile = { issuer: world.idp.issuer, clientId: world.idp.clientId, scopes: ['openid', 'offline_access', 'api:read'] };
+    // The test before revoked the cached token at the API server: start from a fresh one.
+    await world.client.call('POST', '/v1/invalidate', { profile: 'work' });
+    try {
+      world.home.writeConfig({ storage: 'file', profiles: { work: { ...profile, clusters: [`${api.url}/`] } } });
+      const listed = await kubectl(['get', '--raw', '/whoami']);
+      expect(listed.code, listed.stderr).toBe(0);
+      const before = accepted().length;
+      world.home.writeConfig({ storage: 'file', profiles: { work: { ...profile, clusters: ['https://k8s.authctl.invalid:6443'] } } });
+      const other = await kubectl(['get', '--raw', '/whoami']);
+      expect(other.timedOut).toBe(false);
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toContain(`answers only for https://k8s.authctl.invalid:6443, not for ${api.url}`);
+      expect(accepted()).toHaveLength(before);
+      // Without cluster info (provideClusterInfo off, or an old kubectl) it cannot know: no answer.
+      const blind = await runCli(['kube', '--profile', 'work'], { ...kubeEnv, KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+      expect(blind.code).toBe(2);
+      expect(blind.stdout).toBe('');
+      expect(blind.stderr).toContain('provideClusterInfo');
+    } finally {
+      world.home.writeConfig({ storage: 'file', profiles: { work: profile } });
+    }
+  });
+
   it('answers KUBERNETES_EXEC_INFO exactly: same apiVersion, token, RFC 3339 expiry; refuses unknown versions', async () => {
     for (const apiVersion of ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']) {
       const info = { kind: 'ExecCredential', apiVersion, spec: { interactive: false, cluster: { server: api.url, config: { audience: KUBE_AUDIENCE } } } };

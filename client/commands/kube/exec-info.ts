@@ -13,12 +13,14 @@ export interface ExecInfo {
   interactive: boolean;
   /** spec.cluster.config.audience, from the cluster's `client.authentication.k8s.io/exec` extension. */
   audience?: string;
+  /** spec.cluster.server: the API server kubectl is about to send the credential to (provideClusterInfo). */
+  server?: string;
 }
 
 /** Parses KUBERNETES_EXEC_INFO; without it (an old kubectl) assume v1beta1 and no prompts. */
 export function parseExecInfo(raw: string | undefined): ExecInfo {
   if (!raw) return { apiVersion: 'client.authentication.k8s.io/v1beta1', interactive: false };
-  let info: { apiVersion?: unknown; spec?: { interactive?: unknown; cluster?: { config?: { audience?: unknown } } } };
+  let info: { apiVersion?: unknown; spec?: { interactive?: unknown; cluster?: { server?: unknown; config?: { audience?: unknown } } } };
   try {
     info = JSON.parse(raw);
   } catch {
@@ -28,7 +30,23 @@ export function parseExecInfo(raw: string | undefined): ExecInfo {
   if (!API_VERSIONS.includes(apiVersion))
     throw new AuthctlError('usage', `kubectl asked for ExecCredential ${String(info.apiVersion)}; authctl speaks ${API_VERSIONS.join(' and ')}`);
   const audience = info.spec?.cluster?.config?.audience;
-  return { apiVersion, interactive: info.spec?.interactive === true, ...(typeof audience === 'string' && audience ? { audience } : {}) };
+  const server = info.spec?.cluster?.server;
+  return {
+    apiVersion,
+    interactive: info.spec?.interactive === true,
+    ...(typeof audience === 'string' && audience ? { audience } : {}),
+    ...(typeof server === 'string' && server ? { server } : {}),
+  };
+}
+
+/** Scheme, host and port compared as URLs (default ports, case), the path without a trailing slash. */
+export function sameServer(a: string, b: string): boolean {
+  const norm = (s: string) => {
+    const u = URL.parse(s);
+    return u ? `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}` : undefined;
+  };
+  const na = norm(a);
+  return na !== undefined && na === norm(b);
 }
 
 export function execCredential(apiVersion: ExecApiVersion, token: string, expiresAt: number): string {

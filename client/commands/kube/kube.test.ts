@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthctlError } from '../../../shared/errors.js';
-import { execCredential, parseExecInfo } from './exec-info.js';
+import { execCredential, parseExecInfo, sameServer } from './exec-info.js';
 
 describe('kubectl ExecCredential', () => {
   it('reads the apiVersion, interactive and the cluster audience', () => {
@@ -9,7 +9,7 @@ describe('kubectl ExecCredential', () => {
       apiVersion: 'client.authentication.k8s.io/v1',
       spec: { interactive: true, cluster: { server: 'https://k', config: { audience: 'https://kube.example.com' } } },
     };
-    expect(parseExecInfo(JSON.stringify(info))).toEqual({ apiVersion: 'client.authentication.k8s.io/v1', interactive: true, audience: 'https://kube.example.com' });
+    expect(parseExecInfo(JSON.stringify(info))).toEqual({ apiVersion: 'client.authentication.k8s.io/v1', interactive: true, audience: 'https://kube.example.com', server: 'https://k' });
     expect(parseExecInfo(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', spec: { interactive: false } }))).toEqual({
       apiVersion: 'client.authentication.k8s.io/v1beta1',
       interactive: false,
@@ -32,6 +32,16 @@ describe('kubectl ExecCredential', () => {
       expect(err).toBeInstanceOf(AuthctlError);
       expect((err as AuthctlError).code).toBe('usage');
     }
+  });
+
+  it('compares API servers as URLs: case, default port and a trailing slash do not matter; anything else does', () => {
+    expect(sameServer('https://K8s.example.com:443/', 'https://k8s.example.com')).toBe(true);
+    expect(sameServer('https://k8s.example.com:6443', 'https://k8s.example.com:6443/')).toBe(true);
+    expect(sameServer('https://k8s.example.com:6443', 'https://k8s.example.com:6444')).toBe(false);
+    expect(sameServer('https://k8s.example.com', 'http://k8s.example.com')).toBe(false);
+    expect(sameServer('https://k8s.example.com', 'https://k8s.example.com.evil.invalid')).toBe(false);
+    expect(sameServer('https://k8s.example.com/a', 'https://k8s.example.com/b')).toBe(false);
+    expect(sameServer('not a url', 'not a url')).toBe(false);
   });
 
   it('prints the same apiVersion, the token and an RFC 3339 expiry (none for a pre-issued token)', () => {
