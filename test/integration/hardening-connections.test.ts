@@ -77,6 +77,16 @@ describe('connection bounds', () => {
     await waitFor('the agent to close the connection', () => half.closed, 30_000);
   });
 
+  it('a body that trickles in is answered 400 and the connection closed', async () => {
+    const slow = await openIdle(home.socket);
+    let answer = '';
+    slow.socket.on('data', (d) => (answer += d));
+    slow.socket.write('POST /v1/token HTTP/1.1\r\nHost: authctl\r\nContent-Length: 20\r\n\r\n{');
+    await waitFor('the agent to close the connection', () => slow.closed, 30_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('the request body did not arrive in time');
+  });
+
   it('a login stream is closed at the code expiry even when the provider never decides', async () => {
     idp.tamper({
       request: (req) => (req.route === 'deviceCodePolls' ? { status: 400, body: { error: 'authorization_pending' } } : undefined),
