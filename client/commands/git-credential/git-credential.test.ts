@@ -108,6 +108,13 @@ describe('git credential protocol', () => {
     expect(crlf.out()).toBe('username=oauth2\npassword=pre-issued\n');
   });
 
+  it('echoes what git sent without control characters', async () => {
+    const io = ioWith('protocol=http\nhost=git\x1b]0;pwned\x07.example.com\n\n', { AUTHCTL_TOKEN: 'pre-issued' });
+    expect(await run({ operation: 'get', profile: 'work' }, io)).toBe(0);
+    expect(io.err()).toContain('not sending a token to http://git^[]0;pwned^G.example.com');
+    expect(io.err()).not.toMatch(/[\x1b\x07]/);
+  });
+
   it('never prompts when git says not to', () => {
     const never = () => undefined;
     for (const v of ['0', 'false', 'no', 'off']) expect(mayPrompt({ GIT_TERMINAL_PROMPT: v }, never)).toBe(false);

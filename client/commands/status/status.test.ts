@@ -37,6 +37,14 @@ describe('status rendering', () => {
     expect(text).toContain('token:   api:read, aud https://api: expires in 1m30s');
   });
 
+  it('shows what the provider sent (subject, errors) without control characters', () => {
+    const hostile = { ...base.profiles[0]!, subject: 'alice\x1b[2J\nstate:   fine', error: 'bad\u009b31m' };
+    const text = renderStatus({ ...base, profiles: [hostile] }, 1_000_000_000);
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(text).toContain('state:   logged in as alice^[[2J^Jstate:   fine');
+    expect(text).toContain('error:   bad^[[31m');
+  });
+
   it('tells a new user how to add a profile', () => {
     expect(renderStatus({ ...base, profiles: [] }, 0)).toContain('authctl profile add NAME --issuer URL --client-id ID');
   });
