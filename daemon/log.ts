@@ -135,7 +135,10 @@ export function createLogger(dest: LogDestination, redactor: Redactor, level = p
       closed = true;
       // winston's File transport, ended while it rotates or waits for a drain, writes after
       // end (an uncaught error) and loses those lines: let it take every line first.
-      await backlog.drained(2_000);
+      // Bounded well inside the agent's stop deadline; a loaded machine can take seconds.
+      await backlog.drained(10_000);
+      // Past that bound a late write must not become an uncaught error at exit.
+      file?.on('error', () => undefined);
       await new Promise<void>((resolve) => {
         (file ?? w).once('finish', () => resolve());
         w.end();
