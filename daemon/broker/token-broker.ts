@@ -318,8 +318,12 @@ export class TokenBroker {
         await this.sessions.remove(profile.name, 'logged_out').catch(() => undefined);
         throw e;
       }
+      // The login's own token serves ordinary requests only if it carries no privileged scope.
+      const privileged = checkAnswerScopes(answerScopes(set.scopes, set.accessToken), undefined, profile.privileged?.scopes ?? []).privileged;
       const defaultScopes = req.scopes?.length ? params.scopes : undefined;
-      this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), this.toCached(profile, set, params, stored.scopes));
+      // It counts as minted for the profile's minimum validity: a refresh right after the login would not get a longer one.
+      const minted = { ...this.toCached(profile, set, params, stored.scopes), mintedForSeconds: profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS };
+      if (!privileged.length) this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), minted);
     });
     this.deps.log.info('logged in', { profile: profile.name, subject, refreshToken: Boolean(set.refreshToken), storage: this.deps.store.backend });
     emit({ event: 'success', profile: profile.name, subject, storage: this.deps.store.backend, ...(storageWarning ? { storageWarning } : {}) });
