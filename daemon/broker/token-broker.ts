@@ -88,7 +88,7 @@ export class TokenBroker {
     const hit = this.cache.get(key);
     if (hit && this.fresh(hit, minValid)) {
       outcome('cached');
-      return this.answer(hit);
+      return this.answer(hit, minValid);
     }
     try {
       const token = await this.flights.run(key, () =>
@@ -156,7 +156,7 @@ export class TokenBroker {
     const hit = this.cache.get(key);
     if (hit && (hit.usableUntil ?? 0) > this.now() && this.fresh(hit, minValid)) {
       outcome('cached');
-      return this.answer(hit);
+      return this.answer(hit, minValid);
     }
     try {
       if (!this.deps.otp) throw new AuthctlError('otp_required', `${policy.reason}, and this agent has no one-time password support`);
@@ -404,14 +404,15 @@ export class TokenBroker {
   }
 
   /**
-   * The answer, with the warnings not given yet (each is said once): a refreshed token
-   * shorter-lived than asked for, and a provider that granted more than asked.
+   * The answer, with the warnings not given yet (each is said once): a token handed out
+   * with less validity than asked for (the provider issues shorter ones), and a provider
+   * that granted more than asked.
    */
-  private answer(t: CachedToken, refreshedFor?: number): TokenResponse {
+  private answer(t: CachedToken, minValid?: number): TokenResponse {
     const out: TokenResponse = { accessToken: t.accessToken, tokenType: t.tokenType, expiresAt: Math.floor(t.expiresAt / 1000), scopes: t.scopes, profile: t.profile };
     const warnings: string[] = [];
-    const short = refreshedFor !== undefined && t.expiresAt - this.now() < refreshedFor * 1000;
-    if (short && this.warnedOnce.first(`min-valid ${t.profile} ${refreshedFor} ${Math.round(t.lifetimeMs / 1000)}`)) warnings.push(shortLifetimeWarning(refreshedFor, t.lifetimeMs));
+    const short = minValid !== undefined && t.expiresAt - this.now() < minValid * 1000;
+    if (short && this.warnedOnce.first(`min-valid ${t.profile} ${minValid} ${Math.round(t.lifetimeMs / 1000)}`)) warnings.push(shortLifetimeWarning(minValid, t.lifetimeMs));
     if (t.broader?.length && this.warnedOnce.first(`broader ${t.profile} ${t.broader.join(' ')}`)) {
       warnings.push(`the provider issued more than asked for (also ${t.broader.map((s) => `"${s}"`).join(', ')}; RFC 6749 §3.3 lets it); handing the token out`);
     }
