@@ -8,6 +8,7 @@ export const API_VERSION = 'v1';
 
 export interface TokenRequest {
   profile?: string;
+  /** Already split: each one RFC 6749 scope token, no commas (else 400); sent in this order. */
   scopes?: string[];
   audience?: string;
   resource?: string;
@@ -23,7 +24,11 @@ export interface TokenResponse {
   expiresAt: number;
   scopes: string[];
   profile: string;
-  /** Set when the provider's fresh token is shorter-lived than minValidSeconds. */
+  /**
+   * Said once: the provider's fresh token is shorter-lived than minValidSeconds (it is then
+   * refreshed when half its lifetime is left, not per request), or the provider granted
+   * more scopes than asked for (RFC 6749 §3.3).
+   */
   warning?: string;
 }
 

@@ -39,7 +39,7 @@ describe('planTokenRequest', () => {
 
   it('gives an ordinary request that names no scope the login scopes without the privileged ones', () => {
     const plan = planTokenRequest({ audience: 'x' }, false, profile({ scopes: ['admin:all'] }));
-    expect(plan).toEqual({ params: { audience: 'x', scopes: ['api:read', 'api:write', 'offline_access', 'openid'] } });
+    expect(plan).toEqual({ params: { audience: 'x', scopes: ['openid', 'offline_access', 'api:read', 'api:write'] } });
   });
 
   it('refuses (config) an ordinary request that names no scope when nothing but privileged scopes is left', () => {

@@ -7,6 +7,7 @@
  */
 import type { ResolvedProfile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
+import { uniqueInOrder } from '../../shared/scopes.js';
 import type { TokenParams } from '../oauth/oauth-engine.js';
 
 export interface TokenPlan {
@@ -17,8 +18,9 @@ export interface TokenPlan {
 }
 
 /**
- * `requested` carries the request's normalised scopes (sorted, or undefined for none) and
- * its effective audience and resource (the profile's defaults filled in).
+ * `requested` carries the request's scopes (in the order given, duplicates dropped, or
+ * undefined for none) and its effective audience and resource (the profile's defaults
+ * filled in). Scopes keep their order on the wire: Entra picks the resource from the first.
  */
 export function planTokenRequest(requested: TokenParams, askedPrivileged: boolean, profile: ResolvedProfile): TokenPlan {
   const policy = profile.privileged ?? {};
@@ -41,14 +43,14 @@ export function planTokenRequest(requested: TokenParams, askedPrivileged: boolea
         `profile "${profile.name}" has privileged scopes but no other login scopes, so an ordinary token cannot leave them out: name the scopes you need with --scope, or list the profile's "scopes"`,
       );
     }
-    return { params: { ...requested, scopes: sortedUnique(ordinary) } };
+    return { params: { ...requested, scopes: uniqueInOrder(ordinary) } };
   }
 
   let scopes = requested.scopes;
   if (!scopes && privilegedScopes.size) {
     // "Privileged" with no scope named: the policy's privileged scopes that login asked for.
     const granted = [...privilegedScopes].filter((s) => profile.scopes.includes(s));
-    scopes = sortedUnique(granted.length ? granted : [...privilegedScopes]);
+    scopes = uniqueInOrder(granted.length ? granted : [...privilegedScopes]);
   }
   return { params: { ...requested, scopes }, privileged: { reason: reasons.join('; '), cacheSeconds: policy.cacheSeconds ?? 0 } };
 }
@@ -56,8 +58,4 @@ export function planTokenRequest(requested: TokenParams, askedPrivileged: boolea
 function listOf(noun: string, items: string[]): string {
   const quoted = items.map((s) => `"${s}"`).join(', ');
   return items.length === 1 ? `${noun} ${quoted} is` : `${noun}s ${quoted} are`;
-}
-
-function sortedUnique(items: string[]): string[] {
-  return [...new Set(items)].sort();
 }

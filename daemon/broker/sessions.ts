@@ -47,7 +47,8 @@ export class SessionTable {
   /** Persists a new session (login) or a rotated refresh token; throws if the store fails. */
   async save(name: string, stored: StoredSession): Promise<void> {
     this.cancelRetry(name);
-    const s: Session = { stored, state: stored.refreshToken ? 'logged_in' : 'logged_out', pendingWrite: true };
+    // A login happened: the session is logged in, with or without a refresh token.
+    const s: Session = { stored, state: 'logged_in', pendingWrite: true };
     this.sessions.set(name, s);
     await this.store.set(name, stored);
     s.pendingWrite = false;

@@ -3,7 +3,10 @@
  * cache, minimum validity, one refresh at a time per profile, rotation written to the
  * store before the new token is handed out, invalid_grant → login_required, and
  * least privilege by asking for exactly the scopes requested. Nothing else calls the
- * OAuth engine.
+ * OAuth engine. Each rule that needs more than a line has its own file beside this one:
+ * privilege.ts (which request is privileged), grant.ts (what a session's grant covers),
+ * refusal.ts (which provider refusals end a session), answer-scope.ts (what the provider
+ * really granted), min-valid.ts (the validity wanted), token-cache.ts (the bounded cache).
  */
 import { decodeJwt } from 'jose';
 import type { LoginEvent, LoginRequest, LogoutResponse, ProfileDiagnostics, ProfileStatus, TokenRequest, TokenResponse } from '../../shared/api.js';
@@ -12,7 +15,7 @@ import { AuthctlError } from '../../shared/errors.js';
 import type { ConfigSource } from '../config-source.js';
 import type { Logger, Redactor } from '../log.js';
 import { diagnoseProfile } from '../oauth/diagnostics.js';
-import { idpFailure, isInvalidGrant, isTransient } from '../oauth/errors.js';
+import { idpFailure, isTransient } from '../oauth/errors.js';
 import { withRetries } from '../oauth/retry.js';
 import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.js';
 import type { SessionStore, StoredSession } from '../store/session-store.js';
@@ -21,7 +24,11 @@ import { SessionTable } from './sessions.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
 import { loginPollObserver } from './login-observer.js';
 import { planTokenRequest } from './privilege.js';
-import { checkGrantCovers } from './grant.js';
+import { checkGrantCovers, checkLoginRequest, checkScopesGranted, checkTokenEndpoint, grantFields, grantOf, needsWiderLogin, type SessionGrant } from './grant.js';
+import { judgeRefusal, refusalOf } from './refusal.js';
+import { answerScopes, checkAnswerScopes } from './answer-scope.js';
+import { effectiveMinValidity, OnceWarnings, shortLifetimeWarning } from './min-valid.js';
+import { uniqueInOrder } from '../../shared/scopes.js';
 import type { OtpService } from '../otp/otp-service.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
@@ -46,16 +53,16 @@ export interface BrokerDeps {
 }
 
 export class TokenBroker {
-  readonly cache = new TokenCache();
+  readonly cache: TokenCache;
   readonly sessions: SessionTable;
   private readonly refreshLock = new KeyedMutex();
   private readonly flights = new SingleFlight<CachedToken>();
   private readonly now: () => number;
-  /** Privileged tokens are cached only within their policy's cacheSeconds: key → unix ms. */
-  private readonly privilegedUntil = new Map<string, number>();
+  private readonly warnedOnce = new OnceWarnings();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
+    this.cache = new TokenCache(this.now);
     this.sessions = new SessionTable(deps.store, deps.log);
   }
 
@@ -68,7 +75,7 @@ export class TokenBroker {
   async getToken(req: TokenRequest, peer: Peer = {}): Promise<TokenResponse> {
     const profile = this.profile(req.profile);
     const requested: TokenParams = {
-      scopes: normaliseScopes(req.scopes),
+      scopes: requestedScopes(req.scopes),
       audience: req.audience ?? profile.audience,
       resource: req.resource ?? profile.resource,
     };
@@ -77,30 +84,25 @@ export class TokenBroker {
     const outcome = (o: string) =>
       this.deps.log.audit({ peerPid: peer.pid, peerExe: peer.exe, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource, privileged: Boolean(privileged), outcome: o });
     if (privileged) return this.privilegedToken(req, profile, params, privileged, minValid, peer, outcome);
-    const key = TokenCache.key(profile.name, params.scopes, params.audience, params.resource);
+    const key = this.cacheKey(profile, params, 'ordinary');
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt - this.now() >= minValid * 1000) {
+    if (hit && this.fresh(hit, minValid)) {
       outcome('cached');
-      return this.answer(hit);
+      return this.answer(hit, minValid);
     }
     try {
       const token = await this.flights.run(key, () =>
         this.refreshLock.run(profile.name, async () => {
           // Another request may have refreshed while this one waited for the lock.
           const again = this.cache.get(key);
-          if (again && again.expiresAt - this.now() >= minValid * 1000) return again;
-          const fresh = await this.refresh(profile, params);
+          if (again && this.fresh(again, minValid)) return again;
+          const fresh = { ...(await this.refresh(profile, params, 'ordinary')), mintedForSeconds: minValid };
           this.cache.set(key, fresh);
           return fresh;
         }),
       );
       outcome('refreshed');
-      const answer = this.answer(token);
-      const left = Math.floor((token.expiresAt - this.now()) / 1000);
-      if (left < minValid) {
-        answer.warning = `the provider issued a token valid for ${left}s, less than the ${minValid}s asked for; handing it out anyway`;
-      }
-      return answer;
+      return this.answer(token, minValid);
     } catch (e) {
       const stale = this.staleAnswer(e, key);
       if (stale) {
@@ -150,23 +152,23 @@ export class TokenBroker {
     peer: Peer,
     outcome: (o: string) => void,
   ): Promise<TokenResponse> {
-    const key = `privileged ${TokenCache.key(profile.name, params.scopes, params.audience, params.resource)}`;
+    const key = this.cacheKey(profile, params, 'privileged');
     const hit = this.cache.get(key);
-    if (hit && (this.privilegedUntil.get(key) ?? 0) > this.now() && hit.expiresAt - this.now() >= minValid * 1000) {
+    if (hit && (hit.usableUntil ?? 0) > this.now() && this.fresh(hit, minValid)) {
       outcome('cached');
-      return this.answer(hit);
+      return this.answer(hit, minValid);
     }
     try {
       if (!this.deps.otp) throw new AuthctlError('otp_required', `${policy.reason}, and this agent has no one-time password support`);
+      // The OTP is asked for only once the grant is known to serve the request.
+      const { grant } = await this.servableSession(profile, params);
+      checkScopesGranted(profile, grant, params.scopes);
       const approval = { action: 'token' as const, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource };
       await this.deps.otp.gate.require({ answer: req.otp, approval, reason: policy.reason, requester: peer });
-      const token = await this.refreshLock.run(profile.name, () => this.refresh(profile, params));
-      if (policy.cacheSeconds > 0) {
-        this.cache.set(key, token);
-        this.privilegedUntil.set(key, this.now() + policy.cacheSeconds * 1000);
-      }
+      const token = { ...(await this.refreshLock.run(profile.name, () => this.refresh(profile, params, 'privileged'))), mintedForSeconds: minValid };
+      if (policy.cacheSeconds > 0) this.cache.set(key, { ...token, usableUntil: this.now() + policy.cacheSeconds * 1000 });
       outcome('privileged');
-      return this.answer(token);
+      return this.answer(token, minValid);
     } catch (e) {
       outcome(e instanceof AuthctlError ? e.code : 'error');
       throw e;
@@ -178,20 +180,40 @@ export class TokenBroker {
     this.cache.dropProfile(this.profile(requested).name);
   }
 
-  private async refresh(profile: ResolvedProfile, params: TokenParams): Promise<CachedToken> {
+  /** The profile's session, if it has a refresh token whose grant covers the request. */
+  private async servableSession(profile: ResolvedProfile, params: TokenParams): Promise<{ stored: StoredSession & { refreshToken: string }; grant: SessionGrant }> {
     const session = await this.sessions.load(profile);
     const stored = session.stored;
     if (!stored?.refreshToken) {
       throw loginRequired(profile.name, session.state === 'login_required' ? 'your session expired' : 'not logged in');
     }
-    checkGrantCovers(profile, stored, params);
+    const grant = grantOf(stored, profile);
+    checkGrantCovers(profile, grant, params);
+    return { stored: stored as StoredSession & { refreshToken: string }, grant };
+  }
+
+  /**
+   * One refresh (RFC 6749 §6), with the checks around it: the grant covers the request,
+   * the refresh token goes only to the endpoint that issued it, a refusal ends the session
+   * only when it refuses the refresh token itself, a rotated refresh token is stored before
+   * anything else, and an ordinary answer carrying a privileged scope is dropped.
+   */
+  private async refresh(profile: ResolvedProfile, params: TokenParams, kind: 'ordinary' | 'privileged'): Promise<CachedToken> {
+    const { stored, grant } = await this.servableSession(profile, params);
     const refreshToken = stored.refreshToken;
+    const sent = refreshParams(profile, grant, params);
+    let tokenEndpoint: string | undefined;
     let set: TokenSet;
     try {
       // Network errors, timeouts and 5xx are retried a few times with jittered backoff;
       // an answer from the provider (invalid_grant above all) never is.
       set = await withRetries(
-        async () => this.deps.oauth.refresh(await this.deps.oauth.configFor(profile), refreshToken, params),
+        async () => {
+          const config = await this.deps.oauth.configFor(profile);
+          tokenEndpoint = config.serverMetadata().token_endpoint;
+          checkTokenEndpoint(profile, grant, tokenEndpoint);
+          return this.deps.oauth.refresh(config, refreshToken, sent);
+        },
         (e) => {
           const transient = isTransient(e, profile.issuer);
           if (transient) this.deps.log.warn('the refresh failed; retrying', { profile: profile.name, reason: idpFailure(e, profile.issuer).message });
@@ -199,31 +221,64 @@ export class TokenBroker {
         },
       );
     } catch (e) {
-      if (isInvalidGrant(e)) {
+      const refusal = refusalOf(e);
+      const verdict = judgeRefusal(refusal);
+      if (verdict.kind === 'session_ended') {
         this.deps.log.warn('the provider rejected the refresh token; the profile needs a new login', { profile: profile.name });
         this.cache.dropProfile(profile.name);
         await this.sessions.remove(profile.name, 'login_required').catch(() => undefined);
         throw loginRequired(profile.name, 'the session expired or was revoked');
       }
+      if (verdict.kind === 'request_refused') {
+        // The refresh token is fine: the session and its cached tokens stay.
+        this.deps.log.warn('the provider refused one request; the session stays', { profile: profile.name, idpError: refusal?.error, suberror: refusal?.suberror });
+        const detail = [refusal?.error, refusal?.suberror].filter(Boolean).join(', ');
+        const asked = sent.scopes?.length ? ` (scope ${sent.scopes.join(' ')})` : '';
+        throw needsWiderLogin(profile, grant, sent.scopes ?? [], `${hostOf(profile.issuer)} ${verdict.why}${asked}, answering ${detail}`);
+      }
       throw idpFailure(e, profile.issuer);
     }
     this.remember(set);
-    if (set.refreshToken && set.refreshToken !== stored.refreshToken) {
-      // Rotation: the new refresh token is persisted before the access token leaves.
+    if ((set.refreshToken && set.refreshToken !== stored.refreshToken) || (stored.tokenEndpoint === undefined && tokenEndpoint)) {
+      // Rotation: the new refresh token is persisted before the access token leaves. A
+      // session stored before its token endpoint was recorded is bound to it now.
       await this.sessions.saveRotated(profile.name, {
         ...stored,
-        refreshToken: set.refreshToken,
+        refreshToken: set.refreshToken ?? stored.refreshToken,
         refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : stored.refreshExpiresAt,
+        tokenEndpoint: stored.tokenEndpoint ?? tokenEndpoint ?? null,
       });
     }
-    return this.toCached(profile.name, set, params, stored.scopes);
+    const token = this.toCached(profile, set, params, grant.scopes);
+    if (kind === 'ordinary') this.checkOrdinaryAnswer(profile, sent, set, token);
+    return token;
+  }
+
+  /**
+   * RFC 6749 §3.3: the provider may issue another scope than asked. A privileged scope in
+   * an ordinary answer means the token is dropped here (after its rotated refresh token was
+   * stored); a broader answer is noted on the token, and said once when handed out.
+   */
+  private checkOrdinaryAnswer(profile: ResolvedProfile, sent: TokenParams, set: TokenSet, token: CachedToken): void {
+    const got = answerScopes(set.scopes, set.accessToken);
+    const { privileged, broader } = checkAnswerScopes(got, sent.scopes, profile.privileged?.scopes ?? []);
+    if (privileged.length) {
+      this.deps.log.warn('the provider ignored the requested scope and issued privileged scopes; the token was dropped', { profile: profile.name, asked: sent.scopes, privileged });
+      const list = privileged.map((s) => `"${s}"`).join(', ');
+      throw new AuthctlError(
+        'idp_error',
+        `${hostOf(profile.issuer)} ignored the requested scope (${sent.scopes?.join(' ') ?? 'none'}) and issued a token that also carries ${list}, which policy marks privileged (RFC 6749 §3.3 lets a provider do so); the agent dropped it: configure the provider to honour the scope of a refresh, or ask with --privileged`,
+        { profile: profile.name, privilegedScopes: privileged },
+      );
+    }
+    if (broader.length) token.broader = broader;
   }
 
   /** POST /v1/login: the device flow, reported as events; closing the stream aborts it. */
   async login(req: LoginRequest, emit: (e: LoginEvent) => void, signal: AbortSignal): Promise<void> {
-    const profile = this.profile(req.profile);
+    const profile = this.preflightLogin(req);
     const params: TokenParams = {
-      scopes: req.scopes?.length ? normaliseScopes(req.scopes) : profile.scopes,
+      scopes: req.scopes?.length ? uniqueInOrder(req.scopes) : profile.scopes,
       audience: req.audience ?? profile.audience,
       resource: profile.resource,
     };
@@ -249,13 +304,9 @@ export class TokenBroker {
     const subject = set.subject ?? subjectOf(set.accessToken);
     const stored: StoredSession = {
       v: 1,
-      issuer: profile.issuer,
-      clientId: profile.clientId,
+      ...grantFields(profile, params, config.serverMetadata().token_endpoint, set.scopes),
       refreshToken: set.refreshToken,
       subject,
-      scopes: set.scopes ?? params.scopes ?? [],
-      audience: params.audience,
-      resource: params.resource,
       obtainedAt: Math.floor(this.now() / 1000),
       refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : undefined,
     };
@@ -267,11 +318,22 @@ export class TokenBroker {
         await this.sessions.remove(profile.name, 'logged_out').catch(() => undefined);
         throw e;
       }
+      // The login's own token serves ordinary requests only if it carries no privileged scope.
+      const privileged = checkAnswerScopes(answerScopes(set.scopes, set.accessToken), undefined, profile.privileged?.scopes ?? []).privileged;
       const defaultScopes = req.scopes?.length ? params.scopes : undefined;
-      this.cache.set(TokenCache.key(profile.name, defaultScopes, params.audience, params.resource), this.toCached(profile.name, set, params, stored.scopes));
+      // It counts as minted for the profile's minimum validity: a refresh right after the login would not get a longer one.
+      const minted = { ...this.toCached(profile, set, params, stored.scopes), mintedForSeconds: profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS };
+      if (!privileged.length) this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), minted);
     });
     this.deps.log.info('logged in', { profile: profile.name, subject, refreshToken: Boolean(set.refreshToken), storage: this.deps.store.backend });
     emit({ event: 'success', profile: profile.name, subject, storage: this.deps.store.backend, ...(storageWarning ? { storageWarning } : {}) });
+  }
+
+  /** Checks a login request before its stream starts, so a refusal comes with a status code. */
+  preflightLogin(req: LoginRequest): ResolvedProfile {
+    const profile = this.profile(req.profile);
+    checkLoginRequest(profile, req);
+    return profile;
   }
 
   /** POST /v1/logout: revoke (RFC 7009), then delete locally whatever the provider said. */
@@ -313,13 +375,15 @@ export class TokenBroker {
       source: profile.source,
       state: 'unknown',
       hasRefreshToken: false,
-      cachedTokens: this.cache.describe(profile.name),
+      cachedTokens: this.cache.describe(profile.name, profile.issuer, profile.clientId),
     };
     try {
+      // The session decides the state; cached tokens left over (from a session of another
+      // issuer, or one that ended) say nothing about it.
       const s = await this.sessions.load(profile);
       return {
         ...base,
-        state: s.stored?.refreshToken ? 'logged_in' : base.cachedTokens.length ? 'logged_in' : s.state,
+        state: s.state,
         subject: s.stored?.subject,
         hasRefreshToken: Boolean(s.stored?.refreshToken),
         pendingWrite: s.pendingWrite || undefined,
@@ -330,8 +394,31 @@ export class TokenBroker {
     }
   }
 
-  private answer(t: CachedToken): TokenResponse {
-    return { accessToken: t.accessToken, tokenType: t.tokenType, expiresAt: Math.floor(t.expiresAt / 1000), scopes: t.scopes, profile: t.profile };
+  private cacheKey(profile: ResolvedProfile, params: TokenParams, kind: 'ordinary' | 'privileged'): string {
+    return TokenCache.key({ profile: profile.name, issuer: profile.issuer, clientId: profile.clientId, scopes: params.scopes, audience: params.audience, resource: params.resource }, kind);
+  }
+
+  /** Enough validity left: minValidSeconds, capped at half the lifetime the provider issues (min-valid.ts). */
+  private fresh(t: CachedToken, minValid: number): boolean {
+    return t.expiresAt - this.now() >= effectiveMinValidity(minValid, t.lifetimeMs, t.mintedForSeconds).seconds * 1000;
+  }
+
+  /**
+   * The answer, with the warnings not given yet (each is said once): a token handed out
+   * with less validity than asked for (the provider issues shorter ones), and a provider
+   * that granted more than asked.
+   */
+  private answer(t: CachedToken, minValid?: number): TokenResponse {
+    const out: TokenResponse = { accessToken: t.accessToken, tokenType: t.tokenType, expiresAt: Math.floor(t.expiresAt / 1000), scopes: t.scopes, profile: t.profile };
+    const warnings: string[] = [];
+    const short = minValid !== undefined && t.expiresAt - this.now() < minValid * 1000;
+    if (short && this.warnedOnce.first(`min-valid ${t.profile} ${minValid} ${Math.round(t.lifetimeMs / 1000)}`)) warnings.push(shortLifetimeWarning(minValid, t.lifetimeMs));
+    if (t.broader?.length && this.warnedOnce.first(`broader ${t.profile} ${t.broader.join(' ')}`)) {
+      warnings.push(`the provider issued more than asked for (also ${t.broader.map((s) => `"${s}"`).join(', ')}; RFC 6749 §3.3 lets it); handing the token out`);
+    }
+    for (const w of warnings) this.deps.log.warn(w, { profile: t.profile });
+    if (warnings.length) out.warning = warnings.join('; ');
+    return out;
   }
 
   private remember(set: TokenSet): void {
@@ -340,7 +427,7 @@ export class TokenBroker {
   }
 
   /** Expiry from expires_in relative to the response, not the local clock against `exp`. */
-  private toCached(profile: string, set: TokenSet, params: TokenParams, granted: string[]): CachedToken {
+  private toCached(profile: ResolvedProfile, set: TokenSet, params: TokenParams, granted: string[]): CachedToken {
     let lifetime = set.expiresIn;
     if (lifetime === undefined) {
       const exp = expOf(set.accessToken);
@@ -350,8 +437,11 @@ export class TokenBroker {
       accessToken: set.accessToken,
       tokenType: set.tokenType,
       expiresAt: this.now() + lifetime * 1000,
+      lifetimeMs: lifetime * 1000,
       scopes: set.scopes ?? params.scopes ?? granted,
-      profile,
+      profile: profile.name,
+      issuer: profile.issuer,
+      clientId: profile.clientId,
       audience: params.audience,
       resource: params.resource,
     };
@@ -362,10 +452,26 @@ export function loginRequired(profile: string, why: string): AuthctlError {
   return new AuthctlError('login_required', `${why} for profile "${profile}": run \`authctl login --profile ${profile}\``, { profile });
 }
 
-function normaliseScopes(scopes?: string[]): string[] | undefined {
-  if (!scopes?.length) return undefined;
-  const out = [...new Set(scopes.flatMap((s) => s.split(' ')).filter(Boolean))].sort();
-  return out.length ? out : undefined;
+/**
+ * The request's scopes as they go on the wire: already split and checked by the API
+ * (routes/validate.ts), in the order given, duplicates dropped. Only the cache key sorts.
+ */
+function requestedScopes(scopes?: string[]): string[] | undefined {
+  return scopes?.length ? uniqueInOrder(scopes) : undefined;
+}
+
+/**
+ * What a refresh asks for. Entra ID needs `scope` on a v2 refresh (and picks the resource
+ * from the first scope), so a request that names none sends the login's scopes, in the
+ * order login gave them; other providers use the grant when no scope is sent (RFC 6749 §6).
+ */
+function refreshParams(profile: ResolvedProfile, grant: SessionGrant, params: TokenParams): TokenParams {
+  if (params.scopes?.length || profile.provider !== 'entra' || !grant.requestedScopes.length) return params;
+  return { ...params, scopes: grant.requestedScopes };
+}
+
+function hostOf(issuer: string): string {
+  return URL.parse(issuer)?.host ?? issuer;
 }
 
 function subjectOf(token: string): string | undefined {

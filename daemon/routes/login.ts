@@ -15,8 +15,8 @@ const EXPIRY_GRACE_MS = 2_000;
  * `authorization_pending`, so a login stream is bounded in time like every other request.
  */
 export async function login({ body, broker, req, res, log }: RouteContext): Promise<undefined> {
-  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'string[]', audience: 'string' });
-  broker.profile(input.profile); // unknown profiles fail before the stream starts, with a status code
+  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string' });
+  broker.preflightLogin(input); // unknown profiles and refused requests fail before the stream starts, with a status code
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();

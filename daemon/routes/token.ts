@@ -6,7 +6,7 @@ import { validateBody } from './validate.js';
 export function token({ body, broker, peer }: RouteContext): Promise<TokenResponse> {
   const req = validateBody<TokenRequest>(body, {
     profile: 'string',
-    scopes: 'string[]',
+    scopes: 'scopes',
     audience: 'string',
     resource: 'string',
     minValidSeconds: 'number',

@@ -3,8 +3,9 @@
  * with a message that names the field, so a caller in any language knows what to fix.
  */
 import { AuthctlError } from '../../shared/errors.js';
+import { isScopeToken } from '../../shared/scopes.js';
 
-type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'otp';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'scopes' | 'otp';
 
 export function validateBody<T>(body: unknown, shape: Record<string, Kind>): T {
   if (body === undefined || body === null) return {} as T;
@@ -14,6 +15,7 @@ export function validateBody<T>(body: unknown, shape: Record<string, Kind>): T {
     if (!kind) throw bad(`unknown field "${key}"`);
     if (value === undefined || value === null) continue;
     if (!matches(kind, value)) throw bad(`"${key}" must be ${describe(kind)}`);
+    if (kind === 'scopes') checkScopeTokens(key, value as string[]);
   }
   return body as T;
 }
@@ -27,6 +29,7 @@ function matches(kind: Kind, v: unknown): boolean {
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 31_536_000;
     case 'string[]':
+    case 'scopes':
       return Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 256);
     case 'otp':
       return (
@@ -39,7 +42,19 @@ function matches(kind: Kind, v: unknown): boolean {
 }
 
 function describe(kind: Kind): string {
-  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', otp: 'an object { challengeId, code }' }[kind];
+  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', scopes: 'a list of scopes', otp: 'an object { challengeId, code }' }[kind];
+}
+
+/**
+ * Scopes arrive already split, each one RFC 6749 scope token (shared/scopes.ts): what the
+ * policy checks and the cache keys is exactly what goes on the wire, so "a b" is not
+ * quietly read as two scopes here (the CLI splits what a person typed before sending).
+ */
+function checkScopeTokens(key: string, scopes: string[]): void {
+  const wrong = scopes.find((s) => !isScopeToken(s));
+  if (wrong === undefined) return;
+  const hint = /[\s,]/.test(wrong) ? ': send each scope as its own list item' : '';
+  throw bad(`"${key}" has ${JSON.stringify(wrong)}, which is not an OAuth scope (RFC 6749 §3.3: printable ASCII without spaces, quotes, backslashes or commas)${hint}`);
 }
 
 function bad(message: string): AuthctlError {

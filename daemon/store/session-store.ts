@@ -12,9 +12,18 @@ export interface StoredSession {
   subject?: string;
   /** Scopes the provider granted at login. */
   scopes: string[];
+  /**
+   * The grant the refresh token covers (daemon/broker/grant.ts), written explicitly: null
+   * means "none" (JSON would silently drop an undefined). Absent only in sessions stored
+   * before the grant was recorded, which are read with the profile's values.
+   */
   /** The audience and resource asked for at login: all the refresh token can mint for. */
-  audience?: string;
-  resource?: string;
+  audience?: string | null;
+  resource?: string | null;
+  /** The token endpoint that issued the refresh token, the only one it is ever sent to. */
+  tokenEndpoint?: string | null;
+  /** The scopes login asked for, in the order given (an Entra refresh sends them again). */
+  requestedScopes?: string[];
   obtainedAt: number;
   refreshExpiresAt?: number;
 }

@@ -46,7 +46,11 @@ describe.each(STORES)('SIGKILL during a refresh, %s store', (storage) => {
   let client: AgentClient;
   let store: SessionStore;
 
-  const forcedRefresh = () => client.call<TokenResponse>('POST', '/v1/token', { profile: 'work', minValidSeconds: 3600 });
+  // Dropping the cached token forces the refresh (a large minValidSeconds refreshes at most once per issued token).
+  const forcedRefresh = async () => {
+    await client.call('POST', '/v1/invalidate', { profile: 'work' });
+    return client.call<TokenResponse>('POST', '/v1/token', { profile: 'work' });
+  };
   const storedRefreshToken = async () => (await store.get('work'))?.refreshToken;
 
   async function startBuiltAgent(): Promise<void> {

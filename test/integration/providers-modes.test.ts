@@ -169,6 +169,10 @@ describe.each(CASES)('$mode', (c) => {
     const rtAfter = storedRefreshToken(rig(), 'main');
     if (c.rotates) expect(rtAfter).not.toBe(rtBefore);
     else expect(rtAfter).toBe(rtBefore); // no new refresh token: keep the one we have
+    // Asking again for more than the provider issues does not refresh per request (at most
+    // once per issued token); dropping the cached token does.
+    expect((await token('main', { minValidSeconds: 3600 })).accessToken).toBe(fresh.accessToken);
+    await rig().client.call('POST', '/v1/invalidate', { profile: 'main' });
     const again = await token('main', { minValidSeconds: 3600 });
     expect(again.accessToken).not.toBe(fresh.accessToken);
     await c.check?.(again, rig());
