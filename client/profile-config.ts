@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import Conf from 'conf';
-import { validateConfig, type ConfigFile, type Profile } from '../shared/config.js';
-import { configDir, processPathEnv, systemConfigFile, userConfigFile } from '../shared/paths.js';
+import { mergeConfigFiles, validateConfig, type ConfigFile, type Profile } from '../shared/config.js';
+import { configDir, processPathEnv, systemConfigFile, systemConfigFiles, userConfigFile } from '../shared/paths.js';
 import { readConfigFile as readFile, readEffectiveConfigPlain } from './lib/config-file.js';
 
 type Env = Record<string, string | undefined>;
@@ -31,6 +31,8 @@ export function updateUserConfig(env: Env, change: (cfg: ConfigFile) => ConfigFi
   const pe = processPathEnv(env);
   const path = userConfigFile(pe);
   const next = validateConfig(change(readFile(path)), path);
+  // The same merge the agent makes: a change that redefines a system profile is refused here, not later.
+  mergeConfigFiles(systemConfigFiles(pe).map((file) => ({ file, config: readFile(file) })), { file: path, config: next });
   mkdirSync(configDir(pe), { recursive: true, mode: 0o700 });
   const conf = new Conf<Record<string, unknown>>({ projectName: 'authctl', cwd: configDir(pe), configName: 'config', configFileMode: 0o600 });
   conf.store = next as Record<string, unknown>;

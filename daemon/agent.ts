@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthctlError } from '../shared/errors.js';
-import { logDir, processPathEnv, socketPath, stateDir, systemConfigFile, userConfigFile, type PathEnv } from '../shared/paths.js';
+import { logDir, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { ConfigSource } from './config-source.js';
 import type { EffectiveConfig } from '../shared/config.js';
@@ -60,7 +60,7 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
   if (listenNote) log.warn(listenNote);
   const hardening = hardenAgentProcess(log, opts.hardenProcess ?? Boolean(opts.handleSignals));
 
-  const config = new ConfigSource(systemConfigFile(pe), userConfigFile(pe));
+  const config = new ConfigSource(systemConfigFiles(pe), userConfigFile(pe));
   let storagePref: 'auto' | 'keychain' | 'file' = 'auto';
   let requirePeerCheck = false;
   let network: EffectiveConfig['network'] = { caFiles: [] };

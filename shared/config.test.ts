@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIssuerUrl, mergeConfigs, parseConfigText, resolveProfileName, validateConfig } from './config.js';
+import { checkIssuerUrl, mergeConfigFiles, mergeConfigs, parseConfigText, resolveProfileName, validateConfig } from './config.js';
 import { AuthctlError } from './errors.js';
 
 const profile = { issuer: 'https://idp.example', clientId: 'cli', scopes: ['openid'] };
@@ -49,13 +49,51 @@ describe('config validation', () => {
 });
 
 describe('merging system and user config', () => {
-  it('user profiles override system ones; the rest of the system profiles stay', () => {
+  it('user profiles add settings to system ones; the rest of the system profiles stay', () => {
     const merged = mergeConfigs(
-      { profiles: { corp: profile, shared: { ...profile, clientId: 'sys' } } },
-      { profiles: { shared: { ...profile, clientId: 'mine' } } },
+      { profiles: { corp: profile, shared: { ...profile, clientId: 'sys', audience: 'https://api.example' } } },
+      { profiles: { shared: { ...profile, clientId: 'sys', minValidSeconds: 300 } } },
     );
     expect(merged.profiles.get('corp')!.source).toBe('system');
-    expect(merged.profiles.get('shared')).toMatchObject({ clientId: 'mine', source: 'user' });
+    expect(merged.profiles.get('shared')).toMatchObject({ clientId: 'sys', audience: 'https://api.example', minValidSeconds: 300, source: 'user' });
+  });
+
+  it("a user profile may not change a system profile's issuer, client id, provider or endpoints", () => {
+    const endpoints = { deviceAuthorization: 'https://idp.example/device', token: 'https://idp.example/token' };
+    const cases: Array<[string, object]> = [
+      ['issuer', { issuer: 'https://evil.example' }],
+      ['clientId', { clientId: 'other' }],
+      ['endpoints', { endpoints: { ...endpoints, token: 'https://evil.example/token' } }],
+      ['provider', { provider: 'okta' }],
+    ];
+    for (const [key, change] of cases) {
+      const attempt = () =>
+        mergeConfigs({ profiles: { corp: { ...profile, endpoints } } }, { profiles: { corp: { ...profile, endpoints, ...change } } }, { system: '/etc/authctl/config.json', user: '/home/u/.config/authctl/config.json' });
+      expect(attempt).toThrow(`/home/u/.config/authctl/config.json: profiles.corp.${key}: profile "corp" is defined by the system config /etc/authctl/config.json`);
+    }
+    // Adding endpoints to a system profile that uses discovery changes them too.
+    expect(() => mergeConfigs({ profiles: { corp: profile } }, { profiles: { corp: { ...profile, endpoints } } })).toThrow('profiles.corp.endpoints');
+  });
+
+  it('an added system file adds profiles and policy, and never removes or weakens the fixed one', () => {
+    const fixed = { file: '/etc/authctl/config.json', config: { storage: 'keychain' as const, requirePeerCheck: true, profiles: { corp: { ...profile, privileged: { scopes: ['admin:all'] } } } } };
+    const added = { file: '/tmp/extra.json', config: { storage: 'file' as const, requirePeerCheck: false, profiles: { corp: { ...profile, privileged: { scopes: [] } }, lab: profile } } };
+    const merged = mergeConfigFiles([fixed, added], { file: 'user.json', config: {} });
+    expect(merged.profiles.get('corp')!.privileged?.scopes).toEqual(['admin:all']);
+    expect(merged.profiles.get('lab')!.source).toBe('system');
+    expect(merged.storage).toBe('keychain');
+    expect(merged.requirePeerCheck).toBe(true);
+    // An added file that does not exist (read as empty) leaves the fixed one whole.
+    expect(mergeConfigFiles([fixed, { file: '/nonexistent', config: {} }], { file: 'user.json', config: {} }).profiles.get('corp')!.privileged?.scopes).toEqual(['admin:all']);
+    expect(() => mergeConfigFiles([fixed, { file: '/tmp/extra.json', config: { profiles: { corp: { ...profile, issuer: 'https://evil.example' } } } }], { file: 'user.json', config: {} })).toThrow(
+      '/tmp/extra.json: profiles.corp.issuer',
+    );
+  });
+
+  it('network: proxy settings are validated, and the later file wins', () => {
+    expect(() => validateConfig({ network: { proxy: 'socks5://x' } }, 'c.json')).toThrow('network.proxy must be');
+    const merged = mergeConfigs({ network: { proxy: 'http://sys.proxy:3128', noProxy: 'corp' } }, { network: { proxy: 'direct' } });
+    expect(merged.network).toMatchObject({ proxy: 'direct', noProxy: 'corp' });
   });
 
   it('a system privileged policy cannot be weakened by the user', () => {

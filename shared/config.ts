@@ -72,6 +72,13 @@ export interface NetworkSettings {
   caFile?: string;
   /** Per-request timeout (default 15). */
   timeoutSeconds?: number;
+  /**
+   * The proxy for every provider request (http:// or https:// URL), or "direct" for none;
+   * wins over the agent's HTTPS_PROXY/HTTP_PROXY. TLS to the provider is verified either way.
+   */
+  proxy?: string;
+  /** Hosts that bypass the proxy (NO_PROXY syntax); wins over the agent's NO_PROXY. */
+  noProxy?: string;
 }
 
 export interface ConfigFile {
@@ -92,8 +99,8 @@ export interface EffectiveConfig {
   storage: StoragePreference;
   requirePeerCheck: boolean;
   profiles: Map<string, ResolvedProfile>;
-  /** The system file's CA bundle and the user's, both trusted. */
-  network: { caFiles: string[]; timeoutSeconds?: number };
+  /** The system file's CA bundle and the user's, both trusted; the last file's proxy settings. */
+  network: { caFiles: string[]; timeoutSeconds?: number; proxy?: string; noProxy?: string };
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -266,7 +273,7 @@ function validateProviderFields(p: Record<string, unknown>, profile: Profile, at
 function validateNetwork(raw: unknown, fail: (what: string) => never): NetworkSettings {
   if (!isObject(raw)) fail('"network" must be an object');
   const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) if (key !== 'caFile' && key !== 'timeoutSeconds') fail(`network: unknown setting "${key}"`);
+  for (const key of Object.keys(r)) if (!['caFile', 'timeoutSeconds', 'proxy', 'noProxy'].includes(key)) fail(`network: unknown setting "${key}"`);
   const out: NetworkSettings = {};
   if (r.caFile !== undefined) {
     if (typeof r.caFile !== 'string' || !r.caFile.startsWith('/')) fail('network.caFile must be the absolute path of a PEM file');
@@ -276,6 +283,15 @@ function validateNetwork(raw: unknown, fail: (what: string) => never): NetworkSe
     const v = r.timeoutSeconds;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 300) fail('network.timeoutSeconds must be a whole number of seconds from 1 to 300');
     out.timeoutSeconds = v as number;
+  }
+  if (r.proxy !== undefined) {
+    if (typeof r.proxy !== 'string' || (r.proxy !== 'direct' && !/^https?:\/\/[^\s]+$/.test(r.proxy)))
+      fail('network.proxy must be an http:// or https:// proxy URL, or "direct"');
+    out.proxy = r.proxy as string;
+  }
+  if (r.noProxy !== undefined) {
+    if (typeof r.noProxy !== 'string' || /[\s\x00-\x1f]/.test(r.noProxy.replace(/ /g, ''))) fail('network.noProxy must be a string such as "localhost,.corp.example"');
+    out.noProxy = r.noProxy as string;
   }
   return out;
 }
@@ -347,29 +363,86 @@ function validatePolicy(raw: unknown, at: string, fail: (what: string) => never)
   return out;
 }
 
+/** One config file as read: its name (for messages) and its content. */
+export interface ConfigLayer {
+  file: string;
+  config: ConfigFile;
+}
+
+/**
+ * Where a profile's tokens come from and go to. A later file may repeat these for a profile
+ * an admin defined, never change them: otherwise a user file could point the admin's
+ * profile (and its refresh token) at another token endpoint.
+ */
+export const LOCKED_PROFILE_KEYS = ['issuer', 'clientId', 'endpoints', 'provider'] as const;
+
 /**
  * User entries override system ones, except that a system privileged policy cannot be
- * weakened: its lists are unioned with the user's.
+ * weakened (its lists are unioned with the user's), and a system profile's issuer, client
+ * id, provider and endpoints cannot be changed (config_invalid naming the key).
  */
-export function mergeConfigs(system: ConfigFile, user: ConfigFile): EffectiveConfig {
+export function mergeConfigs(system: ConfigFile, user: ConfigFile, files = { system: 'the system config', user: 'your config' }): EffectiveConfig {
+  return mergeConfigFiles([{ file: files.system, config: system }], { file: files.user, config: user });
+}
+
+/**
+ * The system files in order (the fixed one first, then any added one), then the user file.
+ * Each later file only adds to what the system files say: its own profiles and settings,
+ * stricter policies; it never removes or weakens them.
+ */
+export function mergeConfigFiles(system: ConfigLayer[], user: ConfigLayer): EffectiveConfig {
   const profiles = new Map<string, ResolvedProfile>();
-  for (const [name, p] of Object.entries(system.profiles ?? {})) profiles.set(name, { ...p, name, source: 'system' });
-  for (const [name, p] of Object.entries(user.profiles ?? {})) {
-    const sys = system.profiles?.[name];
-    const privileged = mergePolicy(sys?.privileged, p.privileged);
-    profiles.set(name, { ...p, ...(privileged ? { privileged } : {}), name, source: 'user' });
+  const definedIn = new Map<string, string>();
+  const caFiles: string[] = [];
+  let keychainRequired = false;
+  let storage: StoragePreference | undefined;
+  let requirePeerCheck = false;
+  let defaultProfile: string | undefined;
+  let timeoutSeconds: number | undefined;
+  let proxy: string | undefined;
+  let noProxy: string | undefined;
+  const layers = [...system.map((l) => ({ ...l, source: 'system' as const })), { ...user, source: 'user' as const }];
+  for (const { file, config, source } of layers) {
+    for (const [name, p] of Object.entries(config.profiles ?? {})) {
+      const earlier = profiles.get(name);
+      if (!earlier) {
+        profiles.set(name, { ...p, name, source });
+        definedIn.set(name, file);
+        continue;
+      }
+      checkLockedKeys(name, earlier, p, file, definedIn.get(name)!);
+      const privileged = mergePolicy(earlier.privileged, p.privileged);
+      profiles.set(name, { ...earlier, ...p, ...(privileged ? { privileged } : {}), name, source });
+    }
+    if (source === 'system' && config.storage === 'keychain') keychainRequired = true;
+    storage = config.storage ?? storage;
+    requirePeerCheck ||= Boolean(config.requirePeerCheck);
+    defaultProfile = config.defaultProfile ?? defaultProfile;
+    if (config.network?.caFile) caFiles.push(config.network.caFile);
+    timeoutSeconds = config.network?.timeoutSeconds ?? timeoutSeconds;
+    proxy = config.network?.proxy ?? proxy;
+    noProxy = config.network?.noProxy ?? noProxy;
   }
   return {
-    defaultProfile: user.defaultProfile ?? system.defaultProfile,
+    defaultProfile,
     // An admin who requires the keychain cannot be overridden by a user preferring a file.
-    storage: system.storage === 'keychain' ? 'keychain' : (user.storage ?? system.storage ?? 'auto'),
-    requirePeerCheck: Boolean(system.requirePeerCheck || user.requirePeerCheck),
+    storage: keychainRequired ? 'keychain' : (storage ?? 'auto'),
+    requirePeerCheck,
     profiles,
-    network: {
-      caFiles: [system.network?.caFile, user.network?.caFile].filter((f): f is string => Boolean(f)),
-      timeoutSeconds: user.network?.timeoutSeconds ?? system.network?.timeoutSeconds,
-    },
+    network: { caFiles, timeoutSeconds, ...(proxy !== undefined ? { proxy } : {}), ...(noProxy !== undefined ? { noProxy } : {}) },
   };
+}
+
+function checkLockedKeys(name: string, earlier: Profile, later: Profile, file: string, systemFile: string): void {
+  for (const key of LOCKED_PROFILE_KEYS) {
+    const a = key === 'provider' ? (earlier.provider ?? 'generic') : earlier[key];
+    const b = key === 'provider' ? (later.provider ?? 'generic') : later[key];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    throw new AuthctlError(
+      'config_invalid',
+      `${file}: profiles.${name}.${key}: profile "${name}" is defined by the system config ${systemFile}, and a later file may add settings to it but not change its ${key}; use the system's value, or give your profile another name`,
+    );
+  }
 }
 
 function mergePolicy(sys?: PrivilegedPolicy, user?: PrivilegedPolicy): PrivilegedPolicy | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configDir, socketPath, stateDir, systemConfigFile, type PathEnv } from './paths.js';
+import { configDir, socketPath, stateDir, systemConfigFile, systemConfigFiles, type PathEnv } from './paths.js';
 
 const linux = (env: Record<string, string> = {}): PathEnv => ({ platform: 'linux', env, home: '/home/u', username: 'u' });
 
@@ -17,6 +17,11 @@ describe('paths', () => {
     expect(configDir(linux({ AUTHCTL_CONFIG_DIR: '/cfg' }))).toBe('/cfg');
     expect(stateDir(linux())).toBe('/home/u/.local/state/authctl');
     expect(systemConfigFile(linux())).toBe('/etc/authctl/config.json');
-    expect(systemConfigFile(linux({ AUTHCTL_SYSTEM_CONFIG: '/s.json' }))).toBe('/s.json');
+  });
+
+  it('the system config stays at its fixed place: AUTHCTL_SYSTEM_CONFIG only adds a file', () => {
+    expect(systemConfigFile(linux({ AUTHCTL_SYSTEM_CONFIG: '/nonexistent' }))).toBe('/etc/authctl/config.json');
+    expect(systemConfigFiles(linux({ AUTHCTL_SYSTEM_CONFIG: '/nonexistent' }))).toEqual(['/etc/authctl/config.json', '/nonexistent']);
+    expect(systemConfigFiles(linux())).toEqual(['/etc/authctl/config.json']);
   });
 });

@@ -55,12 +55,25 @@ export function userConfigFile(p: PathEnv): string {
   return join(configDir(p), 'config.json');
 }
 
-/** The admin-managed, read-only system config. */
+/**
+ * The admin-managed, read-only system config, at its fixed place per platform. Compiled in:
+ * no variable moves it, so nothing in a user's environment can switch the admin's policy off.
+ */
 export function systemConfigFile(p: PathEnv): string {
-  if (p.env.AUTHCTL_SYSTEM_CONFIG) return p.env.AUTHCTL_SYSTEM_CONFIG;
   if (p.platform === 'win32') return join(p.env.ProgramData ?? 'C:\\ProgramData', 'authctl', 'config.json');
   if (p.platform === 'darwin') return '/Library/Application Support/authctl/config.json';
   return '/etc/authctl/config.json';
+}
+
+/**
+ * Every system config file, in order: the fixed one, then `AUTHCTL_SYSTEM_CONFIG` (tests, a
+ * second admin layer). The extra file only adds: it is read with the same rules as the fixed
+ * one and can never replace or weaken it (shared/config.ts mergeSystemConfigs).
+ */
+export function systemConfigFiles(p: PathEnv): string[] {
+  const fixed = systemConfigFile(p);
+  const extra = p.env.AUTHCTL_SYSTEM_CONFIG;
+  return extra && extra !== fixed ? [fixed, extra] : [fixed];
 }
 
 /** State the agent keeps across restarts (file-store fallback, OTP counters, logs). */

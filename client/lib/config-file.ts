@@ -1,17 +1,28 @@
 /**
  * The effective config read as plain JSON, for the token path (git, docker and kube
  * helpers, the library): no `conf`, so loading it costs almost nothing. Writes still go
- * through client/profile-config.ts.
+ * through client/profile-config.ts. The same rules as the agent's reader
+ * (daemon/config-source.ts): the fixed system file plus any added one, and no symbolic
+ * link owned by someone else is followed.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mergeConfigs, parseConfigText, type ConfigFile, type EffectiveConfig } from '../../shared/config.js';
-import { processPathEnv, systemConfigFile, userConfigFile } from '../../shared/paths.js';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { AuthctlError } from '../../shared/errors.js';
+import { mergeConfigFiles, parseConfigText, type ConfigFile, type EffectiveConfig } from '../../shared/config.js';
+import { processPathEnv, systemConfigFiles, userConfigFile } from '../../shared/paths.js';
 
-export function readConfigFile(path: string): ConfigFile {
-  return existsSync(path) ? parseConfigText(readFileSync(path, 'utf8'), path) : {};
+export function readConfigFile(path: string, uid = process.getuid?.() ?? -1): ConfigFile {
+  if (!existsSync(path)) return {};
+  const link = lstatSync(path);
+  if (link.isSymbolicLink() && uid >= 0 && link.uid !== uid && link.uid !== 0)
+    throw new AuthctlError('config_invalid', `${path}: is a symbolic link owned by uid ${link.uid}, not by you (uid ${uid}); not following it: remove it and write the file yourself`);
+  return parseConfigText(readFileSync(path, 'utf8'), path);
 }
 
 export function readEffectiveConfigPlain(env: Record<string, string | undefined>): EffectiveConfig {
   const pe = processPathEnv(env);
-  return mergeConfigs(readConfigFile(systemConfigFile(pe)), readConfigFile(userConfigFile(pe)));
+  const user = userConfigFile(pe);
+  return mergeConfigFiles(
+    systemConfigFiles(pe).map((file) => ({ file, config: readConfigFile(file) })),
+    { file: user, config: readConfigFile(user) },
+  );
 }
