@@ -4,7 +4,7 @@
  * whole cached answer); the login stream, which is rare, uses `node:http`. Before any
  * connect, the socket directory must be owned by us and private (anti-squatting).
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuthctlError } from '../shared/errors.js';
@@ -46,6 +46,23 @@ export class AgentClient {
     }
   }
 
+  /**
+   * A JSON request (no autostart) that also returns what `inspect` saw of the connected
+   * socket: `authctl daemon stop` reads the kernel's peer credentials of the very
+   * connection the answer came on.
+   */
+  async callInspecting<T, P>(method: 'GET' | 'POST', path: string, inspect: (sock: Socket) => P): Promise<{ body: T; seen: P }> {
+    let seen: P | undefined;
+    let res: AgentResponse<T>;
+    try {
+      res = await this.once<T>(method, path, undefined, (sock) => (seen = inspect(sock)));
+    } catch (e) {
+      throw toAgentError(e, this.opts.socketPath);
+    }
+    if (res.status >= 400) throw AuthctlError.fromBody(res.body);
+    return { body: res.body, seen: seen as P };
+  }
+
   async reachable(): Promise<boolean> {
     try {
       await this.once('GET', '/v1/status');
@@ -55,7 +72,7 @@ export class AgentClient {
     }
   }
 
-  private once<T>(method: string, path: string, body?: unknown): Promise<AgentResponse<T>> {
+  private once<T>(method: string, path: string, body?: unknown, onConnect?: (sock: Socket) => void): Promise<AgentResponse<T>> {
     checkSocketDir(this.opts.socketPath, this.opts.uid);
     const payload = body === undefined ? '' : JSON.stringify(body);
     const head =
@@ -68,6 +85,7 @@ export class AgentClient {
       let connected = false;
       sock.once('connect', () => {
         connected = true;
+        onConnect?.(sock);
         // write, not end: node's HTTP server drops a half-closed request before answering it.
         sock.write(head + payload);
       });

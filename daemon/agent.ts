@@ -15,11 +15,13 @@ import { createLogger, Redactor, type LogDestination, type Logger } from './log.
 import { OAuthEngine } from './oauth/oauth-engine.js';
 import { createTransport } from './oauth/transport.js';
 import { createAgentServer, type PeerIdentifier } from './server.js';
-import { claimSocketPath, tightenSocket, withPrivateUmask } from './socket-dir.js';
+import { claimSocketPath, ensurePrivateDir, tightenSocket, withPrivateUmask } from './socket-dir.js';
 import { selectStore } from './store/select-store.js';
 import { registerSecretsOnRead } from './store/redacted-reads.js';
 import { KeychainStore, KEYCHAIN_SERVICE } from './store/keychain-store.js';
 import { hardenAgentProcess } from './hardening.js';
+import { instrumentationProblem } from './instrumentation.js';
+import { planNetwork } from './network.js';
 import { chooseListenTarget, type ListenTarget } from './platform.js';
 import { VERSION } from './version.js';
 import { createOtpService, type OtpServiceOptions } from './otp/otp-service.js';
@@ -30,6 +32,8 @@ export interface AgentOptions {
   log?: 'stderr' | 'journal' | 'file' | 'silent';
   /** Install SIGTERM/SIGINT handlers that exit the process (the real daemon; not in tests). */
   handleSignals?: boolean;
+  /** Refuse to run with an inspector or preloaded code (default: with handleSignals, the real daemon). */
+  refuseInstrumented?: boolean;
   /** Make the whole process non-dumpable and core-less (default: with handleSignals). */
   hardenProcess?: boolean;
   /** Tests: the clock of challenges, lockouts and TOTP steps, and challenge settings. */
@@ -57,8 +61,37 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
   const { target, note: listenNote } = chooseListenTarget(path);
   const redactor = new Redactor();
   const log = createLogger(logDestination(opts.log, pe), redactor);
+  try {
+    return await startWithLog(opts, pe, path, target, listenNote, log, redactor);
+  } catch (e) {
+    // An autostarted agent has no stderr: every refusal is one line in the log too.
+    if (e instanceof AuthctlError && e.details.alreadyRunning) log.info(e.message, { event: 'not started' });
+    else log.error((e as Error).message, { event: 'refused to start' });
+    await log.close();
+    throw e;
+  }
+}
+
+async function startWithLog(
+  opts: AgentOptions,
+  pe: PathEnv,
+  path: string,
+  target: ListenTarget,
+  listenNote: string | undefined,
+  log: Logger,
+  redactor: Redactor,
+): Promise<RunningAgent> {
   if (listenNote) log.warn(listenNote);
+  const realDaemon = opts.refuseInstrumented ?? Boolean(opts.handleSignals);
+  const instrumented = realDaemon ? instrumentationProblem() : undefined;
+  if (instrumented) {
+    throw new AuthctlError(
+      'agent_unavailable',
+      `refusing to run the agent: ${instrumented}, which would let a debugger or foreign code into the process holding your tokens; start it from an environment without NODE_OPTIONS or Node debug flags`,
+    );
+  }
   const hardening = hardenAgentProcess(log, opts.hardenProcess ?? Boolean(opts.handleSignals));
+  ensurePrivateDir(stateDir(pe), 'state');
 
   const config = new ConfigSource(systemConfigFiles(pe), userConfigFile(pe));
   let storagePref: 'auto' | 'keychain' | 'file' = 'auto';
@@ -73,23 +106,21 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
     log.error('the config is invalid; the agent starts, and requests say why', { reason: (e as Error).message });
   }
   if (requirePeerCheck && !hardening.peerIdentifier) {
-    const refusal = new AuthctlError(
+    throw new AuthctlError(
       'agent_unavailable',
       'not starting: the config requires the peer check ("requirePeerCheck": true), but the peer check is unavailable (the native addon did not load); rebuild it with `node scripts/build-native.mjs`',
     );
-    log.error(refusal.message); // an autostarted agent has no stderr: the log says why
-    await log.close();
-    throw refusal;
   }
 
   const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
   registerSecretsOnRead(store, (secret) => redactor.add(secret));
   if (store.warning) log.warn(store.warning);
-  // Proxy variables, the CA bundle and the timeout are read once, here: changing them needs a restart.
+  // Proxy settings, the CA bundle and the timeout are read once, here: changing them needs a restart.
+  const net = planNetwork(network, pe.env);
   const transport = createTransport({
-    extraCaFiles: [...network.caFiles, ...(pe.env.NODE_EXTRA_CA_CERTS ? [pe.env.NODE_EXTRA_CA_CERTS] : [])],
+    extraCaFiles: net.caFiles,
     timeoutMs: network.timeoutSeconds ? network.timeoutSeconds * 1000 : undefined,
-    env: pe.env,
+    proxy: net.proxy,
     onCaProblem: (message) => log.error(message),
   });
   const oauth = new OAuthEngine(transport.fetch, { timeoutSeconds: network.timeoutSeconds });
@@ -108,6 +139,8 @@ export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent>
       startedAt: Date.now(),
       socket: path,
       peerCheck: hardening.peerIdentifier ? 'available' : 'unavailable',
+      peerCheckProblem: hardening.peerCheckProblem,
+      network: net.status,
       storage: { backend: store.backend, warning: store.warning, error: keychainError && store.backend === 'keychain' ? keychainError.message : undefined },
     },
   });

@@ -10,6 +10,8 @@ export interface Hardening {
   peerIdentifier?: (socket: import('node:net').Socket) => { uid: number; gid: number; pid: number } | null;
   nonDumpable: boolean;
   coreDisabled: boolean;
+  /** Why the peer check is off, when the addon did not load. */
+  peerCheckProblem?: string;
 }
 
 export function hardenAgentProcess(log: Logger, wholeProcess: boolean): Hardening {
@@ -20,7 +22,7 @@ export function hardenAgentProcess(log: Logger, wholeProcess: boolean): Hardenin
     log.warn('native addon unavailable: peer check unavailable, the agent relies on the socket directory permissions alone; rebuild it with `node scripts/build-native.mjs`', {
       reason: nativeLoadError()?.message,
     });
-    return { nonDumpable: false, coreDisabled: false };
+    return { nonDumpable: false, coreDisabled: false, peerCheckProblem: nativeLoadError()?.message ?? 'the native addon did not load' };
   }
   let result = { nonDumpable: false, coreDisabled: false };
   try {

@@ -47,21 +47,17 @@ export interface NativeAddon {
 const ADDON_PATH = path.join('native', 'build', 'Release', 'authctl_native.node');
 
 /**
- * Where the built addon is: the nearest `native/build/Release/authctl_native.node` under
- * a directory with a package.json, walking up from `from`. This file runs both as
- * `daemon/native.ts` (vitest) and as `dist/daemon/native.js` (tsc output; dist/ may hold
- * a copied package.json too, hence "nearest that has the addon", not "nearest package.json").
+ * Where the built addon is: the package's own `native/build/Release/authctl_native.node`,
+ * one fixed path from this file. This file runs as `<package>/daemon/native.ts` (vitest) or
+ * as `<package>/dist/daemon/native.js` (tsc output), so the package is one or two levels
+ * up. Never searched for: a `.node` planted in some parent directory must not run inside
+ * the agent.
  */
-export function findNativeAddon(from: string = path.dirname(fileURLToPath(import.meta.url))): string | null {
-  for (let dir = path.resolve(from); ; ) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) {
-      const candidate = path.join(dir, ADDON_PATH);
-      if (fs.existsSync(candidate)) return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
+export function findNativeAddon(here: string = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  const dir = path.resolve(here);
+  const root = dir.endsWith(path.join('dist', 'daemon')) ? path.resolve(dir, '..', '..') : path.resolve(dir, '..');
+  const candidate = path.join(root, ADDON_PATH);
+  return fs.existsSync(candidate) ? candidate : null;
 }
 
 let loaded: { addon: NativeAddon | null; error: Error | null } | undefined;

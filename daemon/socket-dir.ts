@@ -8,28 +8,29 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { AuthctlError } from '../shared/errors.js';
 
-export function ensurePrivateDir(dir: string, uid = process.getuid?.() ?? -1): void {
+/** Which private directory: the socket's, or the state directory (session file, OTP state, logs). */
+export type PrivateDirKind = 'socket' | 'state';
+
+export function ensurePrivateDir(dir: string, kind: PrivateDirKind = 'socket', uid = process.getuid?.() ?? -1): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new AuthctlError('internal', `cannot create the socket directory ${dir} (${(e as NodeJS.ErrnoException).code})`);
+    throw new AuthctlError('internal', `cannot create the ${kind} directory ${dir} (${(e as NodeJS.ErrnoException).code})`);
   }
-  checkPrivateDir(dir, uid);
+  checkPrivateDir(dir, uid, kind);
 }
 
 /** Throws unless `dir` is a real directory owned by `uid` with no group/other access. */
-export function checkPrivateDir(dir: string, uid = process.getuid?.() ?? -1): void {
+export function checkPrivateDir(dir: string, uid = process.getuid?.() ?? -1, kind: PrivateDirKind = 'socket'): void {
   const st = lstatSync(dir);
-  const elsewhere = 'remove it, or point AUTHCTL_SOCK at a private directory';
-  if (st.isSymbolicLink()) throw unsafe(dir, 'is a symbolic link', elsewhere);
-  if (!st.isDirectory()) throw unsafe(dir, 'is not a directory', elsewhere);
-  if (uid >= 0 && st.uid !== uid) throw unsafe(dir, `is owned by uid ${st.uid}, not by you (uid ${uid})`, elsewhere);
-  if ((st.mode & 0o077) !== 0) throw unsafe(dir, `has mode ${(st.mode & 0o777).toString(8)}`, `if it is yours, run \`chmod 700 ${dir}\``);
-}
-
-// "Could not be started" is exit 6, the same code the client gives for a directory it refuses.
-function unsafe(dir: string, what: string, next: string): AuthctlError {
-  return new AuthctlError('agent_unavailable', `refusing to use the socket directory ${dir}: it ${what}, and it must be yours and private (mode 700); ${next}`);
+  const elsewhere = kind === 'socket' ? 'remove it, or point AUTHCTL_SOCK at a private directory' : 'remove it, or point AUTHCTL_STATE_DIR at a private directory';
+  const unsafe = (what: string, next: string) =>
+    // "Could not be started" is exit 6, the same code the client gives for a directory it refuses.
+    new AuthctlError('agent_unavailable', `refusing to use the ${kind} directory ${dir}: it ${what}, and it must be yours and private (mode 700); ${next}`);
+  if (st.isSymbolicLink()) throw unsafe('is a symbolic link', elsewhere);
+  if (!st.isDirectory()) throw unsafe('is not a directory', elsewhere);
+  if (uid >= 0 && st.uid !== uid) throw unsafe(`is owned by uid ${st.uid}, not by you (uid ${uid})`, elsewhere);
+  if ((st.mode & 0o077) !== 0) throw unsafe(`has mode ${(st.mode & 0o777).toString(8)}`, `if it is yours, run \`chmod 700 ${dir}\``);
 }
 
 /** What is at the socket path now: nothing, a live agent, a stale socket, or something else. */

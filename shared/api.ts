@@ -205,9 +205,24 @@ export interface StatusResponse {
   socket: string;
   storage: { backend: StorageBackendName; warning?: string; error?: string };
   peerCheck: 'available' | 'unavailable';
+  /** Why the peer check is off (the native addon did not load), when it is. */
+  peerCheckProblem?: string;
+  /** How the agent reaches providers: proxies (credentials masked), extra CAs, TLS checks. */
+  network?: AgentNetworkStatus;
   defaultProfile?: string;
   profiles: ProfileStatus[];
   configErrors?: string[];
+}
+
+export interface AgentNetworkStatus {
+  /** Always true: no variable turns certificate checks off. */
+  tlsVerify: true;
+  /** Where the proxy settings come from: the config's `network.proxy`, the agent's environment, or none. */
+  proxySource: 'config' | 'environment' | 'none';
+  httpsProxy?: string;
+  httpProxy?: string;
+  noProxy?: string;
+  caFiles: Array<{ file: string; source: 'config' | 'environment' }>;
 }
 
 /** GET /v1/diagnostics: checks `authctl doctor` shows, made with the agent's own transport. */

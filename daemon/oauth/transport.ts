@@ -28,6 +28,8 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Where the proxy variables are read (default: this process's environment). */
   env?: Record<string, string | undefined>;
+  /** The proxy settings in effect (daemon/network.ts); when given, `env` is not read for them. */
+  proxy?: { http: string; https: string; noProxy: string };
   /** Called for a CA file that cannot be read; without it, such a file is an error. */
   onCaProblem?: (message: string) => void;
 }
@@ -63,20 +65,25 @@ export function createTransport(opts: TransportOptions = {}): Transport {
 }
 
 function createDispatcher(undici: typeof import('undici'), extra: string[], opts: TransportOptions): Dispatcher {
-  const tls = extra.length ? { ca: [...rootCertificates, ...extra] } : {};
+  // rejectUnauthorized is passed explicitly at every TLS layer (to the provider, through a
+  // proxy's tunnel, to the proxy), so NODE_TLS_REJECT_UNAUTHORIZED=0 in the agent's
+  // environment can never turn certificate checks off.
+  const tls = { rejectUnauthorized: true, ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}) };
   const timeout = opts.timeoutMs ?? 15_000;
   const env = opts.env ?? process.env;
+  // Passed explicitly so an agent started with a given environment (a test, a service
+  // unit) uses that one, and a proxy-less environment never inherits another's proxy.
+  // ('' rather than undefined: undici would fall back to process.env.)
+  const proxy = opts.proxy ?? { http: env.http_proxy || env.HTTP_PROXY || '', https: env.https_proxy || env.HTTPS_PROXY || '', noProxy: env.no_proxy ?? env.NO_PROXY ?? '' };
   return new undici.EnvHttpProxyAgent({
     connect: { ...tls, timeout },
     headersTimeout: timeout,
     bodyTimeout: timeout,
-    // Passed explicitly so an agent started with a given environment (a test, a service
-    // unit) uses that one, and a proxy-less environment never inherits another's proxy.
-    // ('' rather than undefined: undici would fall back to process.env.)
-    httpProxy: env.http_proxy || env.HTTP_PROXY || '',
-    httpsProxy: env.https_proxy || env.HTTPS_PROXY || '',
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
-    ...(extra.length ? { requestTls: tls, proxyTls: tls } : {}),
+    httpProxy: proxy.http,
+    httpsProxy: proxy.https,
+    noProxy: proxy.noProxy,
+    requestTls: tls,
+    proxyTls: tls,
   } as ConstructorParameters<typeof undici.EnvHttpProxyAgent>[0]);
 }
 

@@ -1,5 +1,5 @@
 /** Puts the OTP parts together for the agent: store, challenges, verifier, gate, enrolment. */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import type { StorageBackendName } from '../../shared/api.js';
 import type { Logger } from '../log.js';
 import { ChallengeTable, type ChallengeTableOptions } from './challenges.js';
@@ -30,8 +30,14 @@ export function createOtpService(opts: OtpServiceOptions): OtpService {
   const store = OtpStore.beside(opts.backend, { keychainService: opts.keychainService, stateDir: opts.stateDir });
   const verifier = new OtpVerifier({ now, fetch: opts.fetch });
   const gate = new OtpGate({ store, verifier, log: opts.log, challenges: new ChallengeTable({ ...opts.challenges, now }) });
-  const account = `${safeName(userInfo().username)}@${safeName(hostname())}`;
+  // Not os.userInfo(): it throws for a uid without a passwd entry (containers with arbitrary uids).
+  const account = `${safeName(accountName())}@${safeName(hostname())}`;
   return { gate, enrollment: new OtpEnrollment({ gate, store, verifier, log: opts.log, account, now }) };
+}
+
+/** The user's name for the authenticator label: USER/LOGNAME, else the uid. */
+function accountName(env: Record<string, string | undefined> = process.env): string {
+  return env.USER || env.LOGNAME || `uid${process.getuid?.() ?? ''}`;
 }
 
 /** Authenticator apps split the label at ":". */

@@ -9,6 +9,8 @@ export interface AgentInfo {
   startedAt: number;
   socket: string;
   peerCheck: StatusResponse['peerCheck'];
+  peerCheckProblem?: string;
+  network?: StatusResponse['network'];
   storage: StatusResponse['storage'];
 }
 

@@ -24,6 +24,8 @@ export async function status({ broker, agent }: RouteContext): Promise<StatusRes
     socket: agent.socket,
     storage: agent.storage,
     peerCheck: agent.peerCheck,
+    ...(agent.peerCheckProblem ? { peerCheckProblem: agent.peerCheckProblem } : {}),
+    ...(agent.network ? { network: agent.network } : {}),
     defaultProfile,
     profiles,
     ...(configErrors.length ? { configErrors } : {}),

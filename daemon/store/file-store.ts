@@ -3,7 +3,9 @@
  * directory (the seed practice), always announced with a loud warning. Writes go to a
  * temp file that is fsynced and renamed, so a crash never leaves half a file.
  */
-import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { AuthctlError } from '../../shared/errors.js';
 import type { SessionStore, StoredSession } from './session-store.js';
@@ -70,19 +72,23 @@ export class FileStore implements SessionStore {
 
   private async writeAll(all: Record<string, StoredSession>): Promise<void> {
     const dir = dirname(this.path);
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    // A new file that nobody can have prepared: an unguessable name, created exclusively
+    // (O_EXCL), never through a symbolic link (O_NOFOLLOW), 0600 from the start.
+    const tmp = `${this.path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+    let created = false;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const fh = await open(tmp, 'w', 0o600);
+      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      created = true;
       try {
         await fh.writeFile(JSON.stringify({ v: 1, sessions: all }));
         await fh.sync();
       } finally {
         await fh.close();
       }
-      await chmod(tmp, 0o600);
       await rename(tmp, this.path);
     } catch (e) {
+      if (created) await unlink(tmp).catch(() => undefined);
       throw new AuthctlError('keychain_unavailable', `cannot write ${this.path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }

@@ -24,8 +24,14 @@ export function renderStatus(s: StatusResponse, now: number): string {
     `agent: pid ${s.pid}, version ${s.version}, up ${duration(s.uptimeSeconds)}`,
     `socket: ${s.socket}`,
     `storage: ${s.storage.backend}${s.storage.error ? ` (ERROR: ${s.storage.error})` : ''}`,
-    `peer check: ${s.peerCheck === 'available' ? 'on' : 'peer check unavailable'}`,
+    `peer check: ${s.peerCheck === 'available' ? 'on' : 'OFF'}`,
   ];
+  if (s.peerCheck !== 'available') {
+    lines.push(
+      `WARNING: peer check unavailable: the agent does not verify who connects (${s.peerCheckProblem ?? 'the native addon did not load'}); only the socket directory's permissions keep other users out. Rebuild the addon (\`node scripts/build-native.mjs\`) and restart the agent.`,
+    );
+  }
+  if (s.network) lines.push(`network: ${networkText(s.network)}`);
   if (s.storage.warning) lines.push(`WARNING: ${s.storage.warning}`);
   for (const e of s.configErrors ?? []) lines.push(`config error: ${e}`);
   if (!s.profiles.length) lines.push('', 'No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.');
@@ -43,6 +49,15 @@ export function renderStatus(s: StatusResponse, now: number): string {
   }
   // Subjects, issuers and errors come from outside: each line is shown without its control characters.
   return lines.map(terminalSafe).join('\n') + '\n';
+}
+
+function networkText(n: NonNullable<StatusResponse['network']>): string {
+  const proxy =
+    n.proxySource === 'none'
+      ? 'no proxy'
+      : `proxy ${[n.httpsProxy && `https ${n.httpsProxy}`, n.httpProxy && n.httpProxy !== n.httpsProxy && `http ${n.httpProxy}`].filter(Boolean).join(', ') || 'direct'} (from the ${n.proxySource === 'config' ? 'config' : "agent's environment"})${n.noProxy ? `, not for ${n.noProxy}` : ''}`;
+  const cas = n.caFiles.length ? `extra CAs ${n.caFiles.map((c) => `${c.file} (${c.source === 'config' ? 'config' : "agent's environment"})`).join(', ')}` : 'system CAs';
+  return `${proxy}; ${cas}; TLS always verified`;
 }
 
 function stateText(state: string): string {
