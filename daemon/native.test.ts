@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findNativeAddon, loadNative, nativeLoadError, peerOf, type NativeAddon, type PeerCredentials } from './native.js';
+import { findNativeAddon, loadNative, nativeAddonPath, nativeLoadError, peerOf, type NativeAddon, type PeerCredentials } from './native.js';
 
 const isLinux = process.platform === 'linux';
 const isRoot = process.getuid?.() === 0;
@@ -199,5 +199,14 @@ describe('findNativeAddon', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('native addon: where it is loaded from', () => {
+  it('only the package\'s own fixed path, never a parent directory', () => {
+    expect(nativeAddonPath('/opt/authctl/dist/daemon')).toBe(path.join('/opt/authctl', 'native', 'build', 'Release', 'authctl_native.node'));
+    expect(nativeAddonPath('/src/authctl/daemon')).toBe(path.join('/src/authctl', 'native', 'build', 'Release', 'authctl_native.node'));
+    // A directory with nothing at the fixed path: no search upwards, whatever the parents hold.
+    expect(findNativeAddon('/nonexistent/pkg/dist/daemon')).toBeNull();
   });
 });

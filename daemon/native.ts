@@ -53,11 +53,16 @@ const ADDON_PATH = path.join('native', 'build', 'Release', 'authctl_native.node'
  * up. Never searched for: a `.node` planted in some parent directory must not run inside
  * the agent.
  */
-export function findNativeAddon(here: string = path.dirname(fileURLToPath(import.meta.url))): string | null {
+export function nativeAddonPath(here: string = path.dirname(fileURLToPath(import.meta.url))): string {
   const dir = path.resolve(here);
   const root = dir.endsWith(path.join('dist', 'daemon')) ? path.resolve(dir, '..', '..') : path.resolve(dir, '..');
-  const candidate = path.join(root, ADDON_PATH);
-  return fs.existsSync(candidate) ? candidate : null;
+  return path.join(root, ADDON_PATH);
+}
+
+/** The addon's fixed path when the file is there, else null. */
+export function findNativeAddon(here?: string): string | null {
+  const file = nativeAddonPath(here);
+  return fs.existsSync(file) ? file : null;
 }
 
 let loaded: { addon: NativeAddon | null; error: Error | null } | undefined;
@@ -73,7 +78,7 @@ export function loadNative(): NativeAddon | null {
   try {
     if (process.platform === 'win32') throw new Error('the native addon is not used on Windows');
     const file = findNativeAddon();
-    if (!file) throw new Error(`${ADDON_PATH} not found (run \`node scripts/build-native.mjs\`)`);
+    if (!file) throw new Error(`${nativeAddonPath()} not found (run \`node scripts/build-native.mjs\`)`);
     const addon = createRequire(import.meta.url)(file) as Partial<NativeAddon>;
     for (const name of ['peerCredentials', 'hardenProcess', 'isDumpable'] as const) {
       if (typeof addon[name] !== 'function') throw new Error(`${file}: export ${name} missing`);

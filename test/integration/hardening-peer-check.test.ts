@@ -5,7 +5,10 @@
  * copy of the build without the addon, exactly what a failed addon build leaves behind.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../shared/errors.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { cliAs, startBuiltAgent, type AgentProcess } from '../fixtures/agent-as-user.js';
@@ -30,15 +33,39 @@ afterEach(async () => {
 const unavailableWarnings = () => home.logs().split('\n').filter((l) => l.includes('peer check unavailable'));
 
 describe('without the native addon', () => {
+  it('a .node planted in a parent directory with a package.json is never loaded', async () => {
+    // The shared parent looks like a package with a built addon (the real one, so loading it would "work").
+    const shared = mkdtempSync(join(tmpdir(), 'authctl-shared-'));
+    chmodSync(shared, 0o755);
+    writeFileSync(join(shared, 'package.json'), '{"name":"planted"}');
+    mkdirSync(join(shared, 'native', 'build', 'Release'), { recursive: true });
+    cpSync(fileURLToPath(new URL('../../native/build/Release/authctl_native.node', import.meta.url)), join(shared, 'native', 'build', 'Release', 'authctl_native.node'));
+    const inside = copyBuiltApp({ withAddon: false, parent: shared });
+    try {
+      home = makeTestHome();
+      home.writeConfig({ storage: 'file' });
+      agent = await startBuiltAgent(home, { cli: inside.cli });
+      const json = await cliAs(undefined, ['status', '--json'], home.env);
+      expect(JSON.parse(json.stdout), json.stderr).toMatchObject({ pid: agent.pid, peerCheck: 'unavailable' });
+      expect(unavailableWarnings()).toHaveLength(1);
+      expect(unavailableWarnings()[0]).toContain(join(inside.dir, 'native', 'build', 'Release', 'authctl_native.node'));
+    } finally {
+      await agent?.stop();
+      agent = undefined;
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   it('the agent runs, warns once, and status and doctor say "peer check unavailable"', async () => {
     home = makeTestHome();
     home.writeConfig({ storage: 'file' });
     agent = await startBuiltAgent(home, { cli: noAddon.cli });
     const status = await cliAs(undefined, ['status'], home.env);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toContain('peer check: peer check unavailable');
+    expect(status.stdout).toContain('peer check: OFF');
+    expect(status.stdout).toMatch(/^WARNING: peer check unavailable: the agent does not verify who connects \(.*authctl_native\.node not found.*\); only the socket directory's permissions keep other users out/m);
     const json = await cliAs(undefined, ['status', '--json'], home.env);
-    expect(JSON.parse(json.stdout)).toMatchObject({ pid: agent.pid, peerCheck: 'unavailable' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ pid: agent.pid, peerCheck: 'unavailable', peerCheckProblem: expect.stringContaining('not found') });
     const doctor = await cliAs(undefined, ['doctor'], home.env);
     expect(doctor.code, doctor.stdout).toBe(EXIT.ok); // a warning, not a failure
     expect(doctor.stdout).toMatch(/^WARN +peer check: peer check unavailable: .*node scripts\/build-native\.mjs/m);

@@ -73,12 +73,17 @@ function agentChecks(s: StatusResponse): Check[] {
       : {
           level: 'warn',
           name: 'peer check',
-          detail: 'peer check unavailable: the agent relies on the socket directory permissions alone; rebuild the native addon (`node scripts/build-native.mjs`) and restart the agent',
+          detail: `peer check unavailable: the peer check is OFF, the agent does not verify who connects and relies on the socket directory permissions alone${s.peerCheckProblem ? ` (${s.peerCheckProblem})` : ''}; rebuild the native addon (\`node scripts/build-native.mjs\`) and restart the agent`,
         },
   );
   if (s.storage.error) out.push({ level: 'fail', name: 'storage', detail: `${s.storage.backend}: ${s.storage.error}`, code: 'keychain_unavailable' });
   else if (s.storage.warning) out.push({ level: 'warn', name: 'storage', detail: `${s.storage.backend}: ${s.storage.warning}` });
   else out.push({ level: 'ok', name: 'storage', detail: s.storage.backend });
+  if (s.network) {
+    const proxy = s.network.proxySource === 'none' ? 'no proxy' : `proxy ${s.network.httpsProxy ?? s.network.httpProxy ?? 'direct'} (from the ${s.network.proxySource === 'config' ? 'config' : "agent's environment"})`;
+    const cas = s.network.caFiles.length ? `extra CAs: ${s.network.caFiles.map((c) => c.file).join(', ')}` : 'system CAs';
+    out.push({ level: 'ok', name: 'network', detail: `${proxy}; ${cas}; TLS always verified` });
+  }
   for (const e of s.configErrors ?? []) out.push({ level: 'fail', name: 'config (as the agent reads it)', detail: e, code: 'config_invalid' });
   return out;
 }
