@@ -1,8 +1,9 @@
 /**
  * The built agent under real socket activation: `systemd-socket-activate` binds the socket
  * and execs `authctl daemon --foreground` on the first connection, exactly as a systemd
- * socket unit hands over its fd. A preloaded probe (NODE_OPTIONS=--import) records which
- * LISTEN_* variables the agent still had when it exited. Also: the client prefers the
+ * socket unit hands over its fd. A probe launcher (a main script that installs an exit hook,
+ * then runs the CLI in the same process; the agent refuses preloads such as
+ * NODE_OPTIONS=--import) records which LISTEN_* variables the agent still had when it exited. Also: the client prefers the
  * service socket over autostart, a second agent steps back, and journal detection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,8 @@ import { CLI, runCli } from '../fixtures/cli.js';
 let home: TestHome;
 let probeOut: string;
 let agentEnv: Record<string, string>;
+/** Runs the CLI in-process after installing the LISTEN_* probe: `node PROBED daemon ...`. */
+let PROBED: string;
 /** The CLI as a user runs it: autostart on. */
 let userEnv: Record<string, string>;
 const children: ChildProcess[] = [];
@@ -27,12 +30,15 @@ beforeEach(() => {
   home = makeTestHome();
   mkdirSync(dirname(home.socket), { mode: 0o700 });
   probeOut = join(home.dir, 'listen-env.json');
-  const probe = join(home.dir, 'listen-env-probe.mjs');
+  PROBED = join(home.dir, 'listen-env-probe.mjs');
   writeFileSync(
-    probe,
-    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(probeOut)}, JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('LISTEN_')))));\n`,
+    PROBED,
+    `import { writeFileSync } from 'node:fs';\n` +
+      `process.on('exit', () => writeFileSync(${JSON.stringify(probeOut)}, JSON.stringify(Object.keys(process.env).filter((k) => k.startsWith('LISTEN_')))));\n` +
+      `process.argv.splice(1, 1, ${JSON.stringify(CLI)});\n` +
+      `await import(${JSON.stringify(pathToFileURL(CLI).href)});\n`,
   );
-  agentEnv = { ...home.env, NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` };
+  agentEnv = { ...home.env };
   userEnv = { ...home.env };
   delete userEnv.AUTHCTL_NO_AUTOSTART;
 });
@@ -81,7 +87,7 @@ const isSocket = (path: string) => existsSync(path) && lstatSync(path).isSocket(
 
 describe('socket activation (systemd-socket-activate)', () => {
   it('serves on the inherited fd, clears LISTEN_*, and leaves the socket systemd owns', async () => {
-    const sa = await socketActivated(home.socket, [process.execPath, CLI, 'daemon', '--foreground']);
+    const sa = await socketActivated(home.socket, [process.execPath, PROBED, 'daemon', '--foreground']);
 
     // The client, autostart on, just connects: the connection itself starts the agent.
     const status = await runCli(['status', '--json'], userEnv);
@@ -100,7 +106,7 @@ describe('socket activation (systemd-socket-activate)', () => {
   });
 
   it('a second agent on the service socket steps back with a clear message', async () => {
-    const sa = await socketActivated(home.socket, [process.execPath, CLI, 'daemon', '--foreground']);
+    const sa = await socketActivated(home.socket, [process.execPath, PROBED, 'daemon', '--foreground']);
     const second = await runCli(['daemon', '--foreground'], userEnv);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`an agent is already running on ${home.socket}; not starting a second one`);
@@ -114,7 +120,7 @@ describe('socket activation (systemd-socket-activate)', () => {
     const decoy = join(home.dir, 'decoy', 'agent.sock');
     mkdirSync(dirname(decoy), { mode: 0o700 });
     // `env` replaces LISTEN_PID and execs node in the same process, so fd 3 is there but not meant for it.
-    const sa = await socketActivated(decoy, ['/usr/bin/env', 'LISTEN_PID=1', process.execPath, CLI, 'daemon', '--foreground']);
+    const sa = await socketActivated(decoy, ['/usr/bin/env', 'LISTEN_PID=1', process.execPath, PROBED, 'daemon', '--foreground']);
     const trigger: Socket = connect(decoy);
     trigger.on('error', () => undefined);
     const client = new AgentClient({ socketPath: home.socket, autostart: false });
