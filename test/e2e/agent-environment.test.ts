@@ -4,7 +4,8 @@
  * NODE_TLS_REJECT_UNAUTHORIZED=0, NODE_EXTRA_CA_CERTS (the self-signed certificate of the
  * "provider"), HTTPS_PROXY and AUTHCTL_SYSTEM_CONFIG=/nonexistent, as an IDE debug terminal
  * or a hostile wrapper would; the agent it starts has no inspector port, still verifies
- * TLS, and still applies the admin's policy from the fixed system config.
+ * TLS, and still applies the admin's policy (mandatory keychain, its own profiles) from the
+ * fixed system config.
  *
  * The build copy here has its compiled-in system config path pointed at a temp file
  * (built-app-copy.ts), so the test never writes the real /etc/authctl/config.json.
@@ -44,10 +45,17 @@ beforeAll(async () => {
   caFile = join(dir, 'provider-cert.pem');
   writeFileSync(caFile, tls.caPem);
   proxy = await startForwardProxy();
-  // The admin's policy, in the fixed system file: admin:all is privileged for "corp".
+  // The admin's policy, in the fixed system file: the keychain is mandatory, and there is an
+  // organisation profile of its own.
   writeFileSync(
     fixedSystemConfig,
-    JSON.stringify({ profiles: { corp: { issuer: tls.url, clientId: 'cli-app', scopes: ['openid', 'offline_access'], privileged: { scopes: ['admin:all'] } } } }),
+    JSON.stringify({
+      storage: 'keychain',
+      profiles: {
+        corp: { issuer: tls.url, clientId: 'cli-app', scopes: ['openid', 'offline_access'], privileged: { scopes: ['admin:all'] } },
+        'corp-admin': { issuer: tls.url, clientId: 'cli-admin', scopes: ['openid'] },
+      },
+    }),
     { mode: 0o644 },
   );
 });
@@ -146,10 +154,10 @@ describe('an agent autostarted from a hostile environment', () => {
     expect(login.stderr).toContain(`TLS to ${tls.host} failed`);
     expect(proxy.tunnels().length).toBeGreaterThan(tunnels);
 
-    // The admin's policy from the fixed file still applies, AUTHCTL_SYSTEM_CONFIG notwithstanding.
-    const token = await cliAs(undefined, ['token', '--profile', 'corp', '--scope', 'admin:all'], home.env, app.cli);
-    expect(token.code, token.stderr).toBe(EXIT.otp);
-    expect(token.stderr).toContain('one-time password');
+    // The admin's policy from the fixed file still applies, AUTHCTL_SYSTEM_CONFIG notwithstanding:
+    // the keychain over the user's "file", and the organisation's own profile.
+    expect(s.storage.backend).toBe('keychain');
+    expect(s.profiles.map((p) => [p.name, p.source])).toEqual(expect.arrayContaining([['corp-admin', 'system']]));
   });
 });
 
