@@ -11,6 +11,8 @@ import { loginViaCli, runCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 
 let idp: TestIdp;
+/** Codes that expire in 2 s, for the expiry test alone: a login that must be approved gets the default. */
+let shortIdp: TestIdp;
 const homes: TestHome[] = [];
 const agents: AgentProcess[] = [];
 
@@ -25,18 +27,20 @@ async function setup(config: unknown): Promise<TestHome> {
 }
 
 beforeAll(async () => {
-  idp = await startTestIdp({ deviceCodeTTL: 2 });
+  idp = await startTestIdp();
+  shortIdp = await startTestIdp({ deviceCodeTTL: 2 });
 });
 
 afterAll(async () => {
   for (const a of agents) await a.stop();
   await idp?.close();
+  await shortIdp?.close();
   for (const h of homes) h.cleanup();
 });
 
 describe('CLI errors', () => {
   it('a code that expires before approval ends the login with exit 3 and says so', async () => {
-    const h = await setup({ storage: 'file', profiles: { p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid'] } } });
+    const h = await setup({ storage: 'file', profiles: { p: { issuer: shortIdp.issuer, clientId: shortIdp.clientId, scopes: ['openid'] } } });
     const login = await loginViaCli([], h.env, async () => undefined);
     expect(login.code).toBe(3);
     expect(login.events.at(-1)).toMatchObject({ event: 'error', error: 'login_required', message: expect.stringMatching(/expired before it was approved/) });
