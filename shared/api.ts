@@ -25,9 +25,11 @@ export interface TokenResponse {
   scopes: string[];
   profile: string;
   /**
-   * Said once: the provider's fresh token is shorter-lived than minValidSeconds (it is then
-   * refreshed when half its lifetime is left, not per request), or the provider granted
-   * more scopes than asked for (RFC 6749 §3.3).
+   * For people, each said once: the provider's fresh token is shorter-lived than
+   * minValidSeconds (it is then refreshed when half its lifetime is left, not per request),
+   * the provider granted more scopes than asked for (RFC 6749 §3.3), or its clock is more
+   * than 30 s off ours. Also set when the provider is unreachable and a cached token that
+   * has not expired is handed out.
    */
   warning?: string;
 }
@@ -155,7 +157,7 @@ export type LoginEvent =
       storageWarning?: string;
     }
   | { event: 'waiting'; interval: number }
-  | { event: 'success'; profile: string; subject?: string; storage: StorageBackendName; storageWarning?: string }
+  | { event: 'success'; profile: string; subject?: string; storage: StorageBackendName; storageWarning?: string; /** e.g. the provider's clock is far from ours (said once). */ warning?: string }
   | { event: 'error'; error: ErrorCode; message: string };
 
 export interface LogoutRequest {
@@ -194,6 +196,8 @@ export interface ProfileStatus {
   /** Set when a rotated refresh token could not be written yet and lives only in memory. */
   pendingWrite?: boolean;
   refreshTokenExpiresAt?: number;
+  /** Set while the provider's clock is more than 30 s from the agent's (from its Date header). */
+  clockWarning?: string;
   cachedTokens: CachedTokenInfo[];
   error?: string;
 }

@@ -8,10 +8,10 @@
 import type { ProfileDiagnostics } from '../../shared/api.js';
 import type { Profile } from '../../shared/config.js';
 import { idpFailure } from './errors.js';
+import { CLOCK_SKEW_WARN_SECONDS, skewSeconds, skewWarning } from './provider-clock.js';
 import type { FetchLike } from './transport.js';
 
-/** Beyond this the doctor warns (JWT validators commonly allow 30-60 s of leeway). */
-export const CLOCK_SKEW_WARN_SECONDS = 30;
+export { CLOCK_SKEW_WARN_SECONDS } from './provider-clock.js';
 const CHECK_TIMEOUT_MS = 5_000;
 
 export type ProbeResult =
@@ -29,9 +29,7 @@ export async function probe(url: string, fetch: FetchLike, now: () => number = D
     const res = await fetch(url, { method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
     const received = now();
     const body = await res.json().catch(() => null);
-    const date = Date.parse(res.headers.get('date') ?? '');
-    const skewSeconds = Number.isFinite(date) ? Math.round((date + 500 - (sent + received) / 2) / 1000) : undefined;
-    return { reachable: true, url, status: res.status, body, skewSeconds };
+    return { reachable: true, url, status: res.status, body, skewSeconds: skewSeconds(res.headers.get('date'), sent, received) };
   } catch (e) {
     return { reachable: false, url, error: idpFailure(e, url).message };
   }
@@ -62,8 +60,7 @@ export async function diagnoseProfile(name: string, profile: Pick<Profile, 'issu
   if (check.skewSeconds === undefined) return out;
   out.skewSeconds = check.skewSeconds;
   if (Math.abs(check.skewSeconds) > CLOCK_SKEW_WARN_SECONDS) {
-    const side = check.skewSeconds > 0 ? 'ahead of' : 'behind';
-    out.skewWarning = `the provider's clock is ${Math.abs(check.skewSeconds)}s ${side} this machine's: tokens may be refused as expired or not yet valid; sync the clock (e.g. enable NTP)`;
+    out.skewWarning = skewWarning(check.skewSeconds);
   }
   return out;
 }

@@ -71,6 +71,7 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
       return undefined;
     case 'success':
       countdown.stop();
+      if (ev.warning) io.stderr.write(`WARNING: ${ev.warning}\n`);
       if (!opts.json) {
         io.stderr.write(`Logged in to profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}.\n`);
         if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);

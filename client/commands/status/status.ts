@@ -41,6 +41,7 @@ export function renderStatus(s: StatusResponse, now: number): string {
     lines.push(`  state:   ${stateText(p.state)}${p.subject ? ` as ${p.subject}` : ''}`);
     lines.push(`  refresh token: ${p.hasRefreshToken ? 'stored' : 'none'}${p.pendingWrite ? ' (NOT YET WRITTEN to storage; retrying)' : ''}`);
     if (p.error) lines.push(`  error:   ${p.error}`);
+    if (p.clockWarning) lines.push(`  WARNING: ${p.clockWarning}`);
     for (const t of p.cachedTokens) {
       const left = t.expiresAt - Math.floor(now / 1000);
       const what = [t.scopes.join(' ') || '(default scopes)', t.audience && `aud ${t.audience}`, t.resource && `resource ${t.resource}`].filter(Boolean).join(', ');
