@@ -38,6 +38,8 @@ export interface AgentOptions {
   hardenProcess?: boolean;
   /** Tests: the clock of challenges, lockouts and TOTP steps, and challenge settings. */
   otp?: Pick<OtpServiceOptions, 'now' | 'challenges'>;
+  /** Tests: how long a transient refresh failure is remembered (default 5 s). */
+  refreshFailureMemoryMs?: number;
 }
 
 export interface RunningAgent {
@@ -126,7 +128,7 @@ async function startWithLog(
   const oauth = new OAuthEngine(transport.fetch, { timeoutSeconds: network.timeoutSeconds });
   const keychainService = pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE;
   const otp = createOtpService({ backend: store.backend, keychainService, stateDir: stateDir(pe), log, fetch: oauth.fetch, ...opts.otp });
-  const broker = new TokenBroker({ config, store, oauth, log, redactor, otp });
+  const broker = new TokenBroker({ config, store, oauth, log, redactor, otp, refreshFailureMemoryMs: opts.refreshFailureMemoryMs });
 
   if (target.kind === 'socket') await claimSocketPath(path);
   const server = createAgentServer({

@@ -45,7 +45,9 @@ beforeAll(async () => {
     network: { timeoutSeconds: TIMEOUT_S },
     profiles: { work: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read', 'api:write'], minValidSeconds: 30 } },
   });
-  agent = await startAgent({ pathEnv: home.pathEnv, log: 'file' });
+  // Each case fails two requests in a row and then checks recovery at once: the memory of a
+  // failed refresh (test/integration/provider-rate-limits.test.ts) would answer them from memory.
+  agent = await startAgent({ pathEnv: home.pathEnv, log: 'file', refreshFailureMemoryMs: 0 });
   client = new AgentClient({ socketPath: agent.socketPath, autostart: false });
   const events = await loginThroughAgent(client, idp, 'work');
   expect(events.at(-1)).toMatchObject({ event: 'success' });
