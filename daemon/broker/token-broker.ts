@@ -30,6 +30,7 @@ import { answerScopes, checkAnswerScopes } from './answer-scope.js';
 import { effectiveMinValidity, OnceWarnings, shortLifetimeWarning } from './min-valid.js';
 import { uniqueInOrder } from '../../shared/scopes.js';
 import type { OtpService } from '../otp/otp-service.js';
+import { ANSWER_DEADLINE_MS, answerWithin, RecentRefreshFailures } from './refresh-backoff.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -50,6 +51,8 @@ export interface BrokerDeps {
   now?: () => number;
   /** The OTP gate for privileged requests; without it they fail closed. */
   otp?: OtpService;
+  /** How long a transient refresh failure is remembered (tests; default FAILURE_MEMORY_MS). */
+  refreshFailureMemoryMs?: number;
 }
 
 export class TokenBroker {
@@ -59,11 +62,13 @@ export class TokenBroker {
   private readonly flights = new SingleFlight<CachedToken>();
   private readonly now: () => number;
   private readonly warnedOnce = new OnceWarnings();
+  private readonly recentFailures: RecentRefreshFailures;
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.cache = new TokenCache(this.now);
     this.sessions = new SessionTable(deps.store, deps.log);
+    this.recentFailures = new RecentRefreshFailures(deps.refreshFailureMemoryMs, this.now);
   }
 
   profile(requested?: string): ResolvedProfile {
@@ -91,7 +96,7 @@ export class TokenBroker {
       return this.answer(hit, minValid);
     }
     try {
-      const token = await this.flights.run(key, () =>
+      const flight = this.flights.run(key, () =>
         this.refreshLock.run(profile.name, async () => {
           // Another request may have refreshed while this one waited for the lock.
           const again = this.cache.get(key);
@@ -101,8 +106,12 @@ export class TokenBroker {
           return fresh;
         }),
       );
+      const token = await answerWithin(flight, ANSWER_DEADLINE_MS, () => slowProvider(profile.issuer));
       outcome('refreshed');
-      return this.answer(token, minValid);
+      const answer = this.answer(token, minValid);
+      const skew = this.deps.oauth.clock.warnOnce(profile.issuer);
+      if (skew) answer.warning = answer.warning ? `${answer.warning}; ${skew}` : skew;
+      return answer;
     } catch (e) {
       const stale = this.staleAnswer(e, key);
       if (stale) {
@@ -202,24 +211,39 @@ export class TokenBroker {
     const { stored, grant } = await this.servableSession(profile, params);
     const refreshToken = stored.refreshToken;
     const sent = refreshParams(profile, grant, params);
+    this.recentFailures.throwIfRecent(profile.name);
     let tokenEndpoint: string | undefined;
+    // The provider's 200 answer: a rotated refresh token is stored before openid-client
+    // checks the rest of the answer, so no failing check can lose it.
+    let persisted: string | undefined;
+    const onAccepted = async (raw: { refresh_token?: unknown; refresh_expires_in?: unknown }) => {
+      if (typeof raw.refresh_token !== 'string' || !raw.refresh_token || raw.refresh_token === stored.refreshToken) return;
+      this.deps.redactor.add(raw.refresh_token);
+      await this.saveRotation(profile.name, stored, raw.refresh_token, typeof raw.refresh_expires_in === 'number' ? raw.refresh_expires_in : undefined, tokenEndpoint);
+      persisted = raw.refresh_token;
+    };
     let set: TokenSet;
     try {
-      // Network errors, timeouts and 5xx are retried a few times with jittered backoff;
-      // an answer from the provider (invalid_grant above all) never is.
+      // Network errors, timeouts, 5xx and 429 are retried a few times with jittered backoff
+      // (or after the Retry-After the provider named), within a time budget; an answer
+      // from the provider (invalid_grant above all) never is.
       set = await withRetries(
-        async () => {
+        async (_attempt, signal) => {
           const config = await this.deps.oauth.configFor(profile);
           tokenEndpoint = config.serverMetadata().token_endpoint;
           checkTokenEndpoint(profile, grant, tokenEndpoint);
-          return this.deps.oauth.refresh(config, refreshToken, sent);
+          return this.deps.oauth.refresh(config, refreshToken, sent, { signal, onAccepted });
         },
         (e) => {
           const transient = isTransient(e, profile.issuer);
           if (transient) this.deps.log.warn('the refresh failed; retrying', { profile: profile.name, reason: idpFailure(e, profile.issuer).message });
           return transient;
         },
+        undefined,
+        undefined,
+        (e) => idpFailure(e, profile.issuer).details.retryAfterMs as number | undefined,
       );
+      this.recentFailures.clear(profile.name);
     } catch (e) {
       const refusal = refusalOf(e);
       const verdict = judgeRefusal(refusal);
@@ -236,22 +260,25 @@ export class TokenBroker {
         const asked = sent.scopes?.length ? ` (scope ${sent.scopes.join(' ')})` : '';
         throw needsWiderLogin(profile, grant, sent.scopes ?? [], `${hostOf(profile.issuer)} ${verdict.why}${asked}, answering ${detail}`);
       }
-      throw idpFailure(e, profile.issuer);
+      const failure = idpFailure(e, profile.issuer);
+      this.recentFailures.record(profile.name, failure);
+      throw failure;
     }
     this.remember(set);
-    if ((set.refreshToken && set.refreshToken !== stored.refreshToken) || (stored.tokenEndpoint === undefined && tokenEndpoint)) {
+    const rotated = set.refreshToken && set.refreshToken !== stored.refreshToken && set.refreshToken !== persisted;
+    if (rotated || (stored.tokenEndpoint === undefined && tokenEndpoint && !persisted)) {
       // Rotation: the new refresh token is persisted before the access token leaves. A
       // session stored before its token endpoint was recorded is bound to it now.
-      await this.sessions.saveRotated(profile.name, {
-        ...stored,
-        refreshToken: set.refreshToken ?? stored.refreshToken,
-        refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : stored.refreshExpiresAt,
-        tokenEndpoint: stored.tokenEndpoint ?? tokenEndpoint ?? null,
-      });
+      await this.saveRotation(profile.name, stored, set.refreshToken ?? stored.refreshToken, set.refreshExpiresIn, tokenEndpoint);
     }
     const token = this.toCached(profile, set, params, grant.scopes);
     if (kind === 'ordinary') this.checkOrdinaryAnswer(profile, sent, set, token);
     return token;
+  }
+
+  private saveRotation(name: string, stored: StoredSession, refreshToken: string, refreshExpiresIn: number | undefined, tokenEndpoint: string | undefined): Promise<void> {
+    const refreshExpiresAt = refreshExpiresIn ? Math.floor(this.now() / 1000) + refreshExpiresIn : stored.refreshExpiresAt;
+    return this.sessions.saveRotated(name, { ...stored, refreshToken, refreshExpiresAt, tokenEndpoint: stored.tokenEndpoint ?? tokenEndpoint ?? null });
   }
 
   /**
@@ -326,7 +353,9 @@ export class TokenBroker {
       if (!privileged.length) this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), minted);
     });
     this.deps.log.info('logged in', { profile: profile.name, subject, refreshToken: Boolean(set.refreshToken), storage: this.deps.store.backend });
-    emit({ event: 'success', profile: profile.name, subject, storage: this.deps.store.backend, ...(storageWarning ? { storageWarning } : {}) });
+    this.recentFailures.clear(profile.name);
+    const warning = this.deps.oauth.clock.warnOnce(profile.issuer);
+    emit({ event: 'success', profile: profile.name, subject, storage: this.deps.store.backend, ...(storageWarning ? { storageWarning } : {}), ...(warning ? { warning } : {}) });
   }
 
   /** Checks a login request before its stream starts, so a refusal comes with a status code. */
@@ -388,6 +417,7 @@ export class TokenBroker {
         hasRefreshToken: Boolean(s.stored?.refreshToken),
         pendingWrite: s.pendingWrite || undefined,
         refreshTokenExpiresAt: s.stored?.refreshExpiresAt,
+        clockWarning: this.deps.oauth.clock.warningFor(profile.issuer),
       };
     } catch (e) {
       return { ...base, error: (e as Error).message };
@@ -424,6 +454,7 @@ export class TokenBroker {
   private remember(set: TokenSet): void {
     this.deps.redactor.add(set.accessToken);
     this.deps.redactor.add(set.refreshToken);
+    if (set.validationProblem) this.deps.log.warn("the provider's answer failed a check the agent does not need; using it as sent", { reason: set.validationProblem });
   }
 
   /** Expiry from expires_in relative to the response, not the local clock against `exp`. */
@@ -446,6 +477,11 @@ export class TokenBroker {
       resource: params.resource,
     };
   }
+}
+
+/** A refresh still running at the answer deadline: the provider is slow, not the agent. */
+function slowProvider(issuer: string): AuthctlError {
+  return new AuthctlError('idp_unavailable', `${new URL(issuer).host} has not answered within ${ANSWER_DEADLINE_MS / 1000}s; the agent keeps trying in the background: try again shortly`);
 }
 
 export function loginRequired(profile: string, why: string): AuthctlError {

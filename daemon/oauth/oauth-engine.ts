@@ -8,7 +8,9 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { isLoopbackHost, type Profile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
-import { idpFailure } from './errors.js';
+import { idpFailure, isTransient } from './errors.js';
+import { ProviderClock } from './provider-clock.js';
+import { captureTokenAnswers, type RawTokenAnswer } from './token-answer.js';
 import { quirksFor, withQuirks, type FetchLike } from './transport.js';
 
 export interface TokenSet {
@@ -21,6 +23,18 @@ export interface TokenSet {
   scopes?: string[];
   subject?: string;
   refreshExpiresIn?: number;
+  /**
+   * Set when openid-client refused an answer the provider had accepted (200 with a token)
+   * and the raw answer was used instead: what the check said, for the log.
+   */
+  validationProblem?: string;
+}
+
+export interface RefreshOptions {
+  /** Aborts the request (the broker's refresh budget). */
+  signal?: AbortSignal;
+  /** Awaited with the provider's raw 200 answer, before anything can reject it. */
+  onAccepted?: (answer: RawTokenAnswer) => Promise<void>;
 }
 
 export interface DeviceAuthorization {
@@ -54,11 +68,13 @@ export class OAuthEngine {
   private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
   private readonly now: () => number;
   private readonly timeoutSeconds: number;
+  /** Each provider's clock against ours, from the Date header of every answer. */
+  readonly clock = new ProviderClock();
+  /** The transport, measuring the providers' clocks as answers arrive. */
+  readonly fetch: FetchLike;
 
-  constructor(
-    readonly fetch: FetchLike,
-    opts: OAuthEngineOptions = {},
-  ) {
+  constructor(fetch: FetchLike, opts: OAuthEngineOptions = {}) {
+    this.fetch = this.clock.observe(fetch);
     this.now = opts.now ?? Date.now;
     this.timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
   }
@@ -66,14 +82,16 @@ export class OAuthEngine {
   /**
    * The client configuration for a profile: explicit endpoints when the profile has them,
    * else the provider's metadata (cached). Google's installed-app secret is sent with
-   * client_secret_post; every other client is public (RFC 6749 §2.1).
+   * client_secret_post; every other client is public (RFC 6749 §2.1). The provider's
+   * clock skew, as last measured, is openid-client's clock skew: ID token times are
+   * checked against the provider's clock (with openid-client's 30 s tolerance around it).
    */
   async configFor(profile: ProviderProfile, fetchOverride?: FetchLike): Promise<oidc.Configuration> {
     const server = profile.endpoints ? explicitMetadata(profile) : await this.discovered(profile);
     checkEndpoints(server, profile.issuer);
-    const config = profile.clientSecret
-      ? new oidc.Configuration(server, profile.clientId, { client_secret: profile.clientSecret }, oidc.ClientSecretPost(profile.clientSecret))
-      : new oidc.Configuration(server, profile.clientId, undefined, oidc.None());
+    const skew = this.clock.skewOf(server.token_endpoint ?? profile.issuer) ?? this.clock.skewOf(profile.issuer) ?? 0;
+    const metadata: Partial<oidc.ClientMetadata> = { [oidc.clockSkew]: skew, ...(profile.clientSecret ? { client_secret: profile.clientSecret } : {}) };
+    const config = new oidc.Configuration(server, profile.clientId, metadata, profile.clientSecret ? oidc.ClientSecretPost(profile.clientSecret) : oidc.None());
     config[oidc.customFetch] = withQuirks(fetchOverride ?? this.fetch, quirksFor(profile as Profile)) as oidc.CustomFetch;
     config.timeout = this.timeoutSeconds;
     if (allowsPlainHttp(profile)) oidc.allowInsecureRequests(config);
@@ -147,30 +165,57 @@ export class OAuthEngine {
    * RFC 8628 §3.4–3.5: polls the token endpoint until the user decides. openid-client
    * waits `interval` seconds before each poll and adds 5 s on `slow_down`, as §3.5 says;
    * the transport holds polls back further when the provider names a longer interval.
-   * `expired_token` and `access_denied` end the flow as login_required.
+   * `expired_token` and `access_denied` end the flow as login_required. A transient
+   * failure of one poll (a 5xx, a reset connection, a 429) does not: polling goes on, at
+   * the interval reached so far, until the code expires by our clock (§3.2 expires_in).
    */
   async pollDeviceToken(config: oidc.Configuration, device: DeviceAuthorization, signal: AbortSignal, params: TokenParams = {}): Promise<TokenSet> {
-    try {
-      const res = await oidc.pollDeviceAuthorizationGrant(config, device.raw, grantParams({ audience: params.audience, resource: params.resource }), { signal });
-      return toTokenSet(res);
-    } catch (e) {
-      if (e instanceof oidc.ResponseBodyError && (e.error === 'expired_token' || e.error === 'access_denied')) {
-        throw new AuthctlError(
-          'login_required',
-          e.error === 'expired_token' ? 'the code expired before it was approved' : 'the login was denied at the identity provider',
-          { idpError: e.error },
-        );
+    const issuer = config.serverMetadata().issuer;
+    const capture = captureTokenAnswers(config[oidc.customFetch] as FetchLike, config.serverMetadata().token_endpoint!, { interval: device.interval });
+    config[oidc.customFetch] = capture.fetch as oidc.CustomFetch;
+    const expiry = AbortSignal.timeout(device.expiresIn * 1000);
+    const polling = AbortSignal.any([signal, expiry]);
+    const expired = () => new AuthctlError('login_required', 'the code expired before it was approved', { idpError: 'expired_token' });
+    for (;;) {
+      try {
+        const raw = { ...device.raw, interval: capture.interval() };
+        const res = await oidc.pollDeviceAuthorizationGrant(config, raw, grantParams({ audience: params.audience, resource: params.resource }), { signal: polling });
+        return toTokenSet(res);
+      } catch (e) {
+        const answer = capture.accepted();
+        if (answer) return fromRawAnswer(answer, e);
+        if (e instanceof oidc.ResponseBodyError && (e.error === 'expired_token' || e.error === 'access_denied')) {
+          if (e.error === 'expired_token') throw expired();
+          throw new AuthctlError('login_required', 'the login was denied at the identity provider', { idpError: e.error });
+        }
+        if (signal.aborted) throw new AuthctlError('cancelled', 'the login was cancelled');
+        if (expiry.aborted) throw expired();
+        if (!isTransient(e, issuer)) throw idpFailure(e, issuer);
+        // The next poll comes after the interval (openid-client waits before each poll);
+        // a longer wait the provider asked for is added here.
+        const extra = Number(idpFailure(e, issuer).details.retryAfterMs ?? 0) - capture.interval() * 1000;
+        if (extra > 0) await sleep(extra, polling).catch(() => undefined);
       }
-      if (signal.aborted) throw new AuthctlError('cancelled', 'the login was cancelled');
-      throw idpFailure(e, config.serverMetadata().issuer);
     }
   }
 
-  /** RFC 6749 §6: Refreshing an Access Token, narrowed to the scopes asked for (least privilege). */
-  async refresh(config: oidc.Configuration, refreshToken: string, params: TokenParams): Promise<TokenSet> {
-    // Errors go to the broker unmapped: it must tell invalid_grant from everything else.
-    const res = await oidc.refreshTokenGrant(config, refreshToken, grantParams(params));
-    return toTokenSet(res);
+  /**
+   * RFC 6749 §6: Refreshing an Access Token, narrowed to the scopes asked for (least
+   * privilege). The provider's 200 answer is handed to `onAccepted` before openid-client
+   * checks it; if a check then fails, the raw answer is used (the agent reads no more from
+   * it than the tokens, their lifetimes and scopes).
+   */
+  async refresh(config: oidc.Configuration, refreshToken: string, params: TokenParams, opts: RefreshOptions = {}): Promise<TokenSet> {
+    const capture = captureTokenAnswers(withSignal(config[oidc.customFetch] as FetchLike, opts.signal), config.serverMetadata().token_endpoint!, { onAccepted: opts.onAccepted });
+    config[oidc.customFetch] = capture.fetch as oidc.CustomFetch;
+    try {
+      return toTokenSet(await oidc.refreshTokenGrant(config, refreshToken, grantParams(params)));
+    } catch (e) {
+      const answer = capture.accepted();
+      // Errors go to the broker unmapped: it must tell invalid_grant from everything else.
+      if (!answer) throw e;
+      return fromRawAnswer(answer, e);
+    }
   }
 
   /** RFC 7009 §2.1: Revocation Request, hinting that this is a refresh token. */
@@ -203,6 +248,59 @@ function grantParams(p: TokenParams): Record<string, string> {
   if (p.audience) out.audience = p.audience;
   if (p.resource) out.resource = p.resource;
   return out;
+}
+
+/**
+ * The provider's own answer, used when openid-client refused it after the provider had
+ * issued tokens. Only an access token is required; everything optional that is malformed
+ * is left out (a scope that is not a string, a refresh token that is not one). The ID
+ * token is read for its subject only, unverified: it came straight from the token
+ * endpoint over TLS (OpenID Connect Core §3.1.3.7 lets TLS stand in for its signature).
+ */
+function fromRawAnswer(answer: RawTokenAnswer, refused: unknown): TokenSet {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+  const accessToken = answer.access_token as string;
+  let subject: string | undefined;
+  try {
+    subject = str(answer.id_token) ? decodeJwt(answer.id_token as string).sub : undefined;
+  } catch {
+    subject = undefined;
+  }
+  const scope = answer.scope;
+  const scopes = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : Array.isArray(scope) && scope.every((x) => typeof x === 'string') ? (scope as string[]) : undefined;
+  const reason = refused instanceof Error ? `${refused.message}${refused.cause instanceof Error ? `: ${refused.cause.message}` : ''}` : String(refused);
+  return {
+    accessToken,
+    tokenType: canonicalTokenType(str(answer.token_type)),
+    expiresIn: num(answer.expires_in) ?? jwtLifetime(accessToken),
+    refreshToken: str(answer.refresh_token),
+    scopes,
+    subject,
+    refreshExpiresIn: num(answer.refresh_expires_in),
+    validationProblem: reason.slice(0, 300),
+  };
+}
+
+/** A fetch whose requests are also aborted by `signal` (the broker's deadline). */
+function withSignal(fetch: FetchLike, signal?: AbortSignal): FetchLike {
+  if (!signal) return fetch;
+  return (url, init) => fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    const abort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+  });
 }
 
 function toTokenSet(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): TokenSet {

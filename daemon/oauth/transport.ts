@@ -13,11 +13,13 @@ import type { Profile, ProviderName } from '../../shared/config.js';
 import { auth0 } from './quirks/auth0.js';
 import { entra } from './quirks/entra.js';
 import { deviceFlow, generic } from './quirks/generic.js';
+import { DEVICE_CODE_GRANT } from './quirks/types.js';
 import { github } from './quirks/github.js';
 import { google } from './quirks/google.js';
 import { keycloak } from './quirks/keycloak.js';
 import { okta } from './quirks/okta.js';
 import type { OAuthRequest, ProviderQuirks } from './quirks/types.js';
+import { retryAfterMs } from './retry-after.js';
 
 export type FetchLike = (url: string, init: RequestInit & { signal?: AbortSignal }) => Promise<Response>;
 
@@ -178,21 +180,53 @@ export function withQuirks(fetch: FetchLike, quirks: ProviderQuirks[]): FetchLik
     const raw = await fetch(url, { ...init, headers: req.headers, body: req.params.toString() });
     const text = await raw.text();
     const body = parseBody(text, raw.headers.get('content-type'));
-    if (!body) return new Response(text, { status: raw.status, statusText: raw.statusText, headers: raw.headers });
+    if (!body) {
+      const busy = transientAnswer(raw.status, raw.headers, {}, req);
+      if (busy) throw busy;
+      return new Response(text, { status: raw.status, statusText: raw.statusText, headers: raw.headers });
+    }
     const answer = { status: raw.status, headers: new Headers(raw.headers), body };
     for (const q of quirks) q.response?.(answer, req);
+    const busy = transientAnswer(answer.status, answer.headers, answer.body, req);
+    if (busy) throw busy;
     answer.headers.set('content-type', 'application/json');
     return new Response(JSON.stringify(answer.body), { status: answer.status, headers: answer.headers });
   };
 }
 
-/** JSON, or a form-encoded body (GitHub without `Accept: application/json`), as an object. */
+/** Errors that are the provider's rhythm during device polling, not trouble (RFC 8628 §3.5). */
+const POLL_ANSWERS = new Set(['slow_down', 'authorization_pending']);
+
+/**
+ * A 429, a 5xx, or `temporarily_unavailable`/`server_error` (RFC 6749 §5.2) is the
+ * provider being busy or in trouble, whatever else the body says (Auth0 and Okta put
+ * their own codes in a 429): an `idp_unavailable` to retry, carrying how long the
+ * provider asked us to wait. Only `slow_down`/`authorization_pending` in a device poll
+ * keep their meaning (Auth0 sends slow_down as a 429).
+ */
+function transientAnswer(status: number, headers: Headers, body: Record<string, unknown>, req: OAuthRequest): AuthctlError | undefined {
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  if (error && POLL_ANSWERS.has(error) && req.params.get('grant_type') === DEVICE_CODE_GRANT) return undefined;
+  const busyError = error === 'temporarily_unavailable' || error === 'server_error';
+  if (status !== 429 && status < 500 && !busyError) return undefined;
+  const wait = retryAfterMs(status, headers);
+  const why = status === 429 ? 'is rate-limiting this client (HTTP 429)' : status >= 500 ? `answered HTTP ${status}` : `is temporarily unavailable (${error})`;
+  const asked = wait !== undefined ? `; it asked to wait ${Math.ceil(wait / 1000)}s` : '';
+  return new AuthctlError('idp_unavailable', `${req.url.host} ${why}${asked}`, { httpStatus: status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
+}
+
+/**
+ * JSON, or a form-encoded body (GitHub without `Accept: application/json`), as an object;
+ * a form sent as text/plain too, as golang.org/x/oauth2 accepts (older GitHub did that).
+ */
 function parseBody(text: string, contentType: string | null): Record<string, unknown> | undefined {
   if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(text));
   try {
     const v = JSON.parse(text);
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
-    return undefined;
+    if (!/text\/plain/i.test(contentType ?? '')) return undefined;
+    const form = new URLSearchParams(text.trim());
+    return form.has('access_token') || form.has('error') || form.has('device_code') ? Object.fromEntries(form) : undefined;
   }
 }

@@ -38,10 +38,28 @@ async function exchange(name: ProviderName, answer: { status: number; body: stri
 }
 
 describe('generic normalisation (every provider)', () => {
-  it('reads the error from the body whatever the status, but a 5xx stays a 5xx', async () => {
+  it('reads the error from the body whatever the status', async () => {
     expect(await exchange('generic', { status: 200, body: '{"error":"authorization_pending"}' })).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     expect((await exchange('generic', { status: 403, body: '{"error":"access_denied"}' })).status).toBe(403);
-    expect((await exchange('generic', { status: 503, body: '{"error":"temporarily_unavailable"}' })).status).toBe(503);
+  });
+
+  it('a 5xx, a 429 and temporarily_unavailable are transient whatever the body, with the wait the provider asked for', async () => {
+    const transient = { code: 'idp_unavailable' };
+    await expect(exchange('generic', { status: 503, body: '{"error":"invalid_request"}' })).rejects.toMatchObject(transient);
+    await expect(exchange('generic', { status: 400, body: '{"error":"temporarily_unavailable"}' })).rejects.toMatchObject(transient);
+    await expect(exchange('generic', { status: 502, body: '<html>bad gateway</html>', type: 'text/html' })).rejects.toMatchObject({ ...transient, message: 'id.example answered HTTP 502' });
+    const limited = await exchange('generic', { status: 429, body: '{"error":"invalid_grant"}' }, { grant_type: 'refresh_token' }).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ ...transient, message: 'id.example is rate-limiting this client (HTTP 429)' });
+    // In a device poll, slow_down and authorization_pending keep their meaning, whatever the status.
+    expect((await exchange('generic', { status: 429, body: '{"error":"slow_down"}' }, { grant_type: DEVICE_GRANT })).status).toBe(429);
+  });
+
+  it('verification_url is verification_uri, and a form sent as text/plain is read', async () => {
+    const r = await exchange('generic', { status: 200, body: '{"device_code":"d","user_code":"U","verification_url":"https://www.google.com/device","expires_in":1800,"interval":5}' });
+    expect(r.body).toMatchObject({ verification_uri: 'https://www.google.com/device' });
+    expect(r.body.verification_url).toBeUndefined();
+    const form = await exchange('generic', { status: 200, body: 'access_token=a&token_type=bearer&scope=repo', type: 'text/plain; charset=utf-8' });
+    expect(form.body).toMatchObject({ access_token: 'a', token_type: 'bearer' });
   });
 
   it('numbers sent as strings, authorization_declined, and `message` as the description', async () => {
@@ -70,12 +88,6 @@ describe('provider rewriters', () => {
     expect(ok.body.refresh_token_expires_in).toBeUndefined();
   });
 
-  it('google: verification_url is verification_uri', async () => {
-    const r = await exchange('google', { status: 200, body: '{"device_code":"d","user_code":"U","verification_url":"https://www.google.com/device","expires_in":1800,"interval":5}' });
-    expect(r.body).toMatchObject({ verification_uri: 'https://www.google.com/device' });
-    expect(r.body.verification_url).toBeUndefined();
-  });
-
   it('entra: bad_verification_code, and ID tokens dropped where their issuer can never match', async () => {
     expect((await exchange('entra', { status: 400, body: '{"error":"bad_verification_code"}' })).body.error).toBe('invalid_grant');
     const answer = { status: 200, body: '{"access_token":"a","token_type":"Bearer","id_token":"i"}' };
@@ -85,17 +97,17 @@ describe('provider rewriters', () => {
     expect(tenantId.body.id_token).toBe('i');
   });
 
-  it('auth0: `resource` travels as `audience`; a rate limit is transient, slow_down is not', async () => {
-    const r = await exchange('auth0', { status: 429, body: '{"error":"too_many_requests"}' }, { grant_type: 'refresh_token', resource: 'https://api' });
-    expect(r.status).toBe(503);
+  it('auth0: `resource` travels as `audience`; a rate limit is transient, slow_down in a poll is not', async () => {
+    const r = await exchange('auth0', { status: 400, body: '{"error":"invalid_scope"}' }, { grant_type: 'refresh_token', resource: 'https://api' });
     expect(r.sent.params.get('audience')).toBe('https://api');
     expect(r.sent.params.has('resource')).toBe(false);
-    expect((await exchange('auth0', { status: 429, body: '{"error":"slow_down"}' })).status).toBe(429);
+    await expect(exchange('auth0', { status: 429, body: '{"error":"too_many_requests"}' }, { grant_type: 'refresh_token' })).rejects.toMatchObject({ code: 'idp_unavailable' });
+    expect((await exchange('auth0', { status: 429, body: '{"error":"slow_down"}' }, { grant_type: DEVICE_GRANT })).status).toBe(429);
   });
 
   it('okta: its API error shape (E0000047 rate limit) becomes a transient OAuth error', async () => {
-    const r = await exchange('okta', { status: 429, body: '{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}' });
-    expect(r).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    const r = exchange('okta', { status: 429, body: '{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}' });
+    await expect(r).rejects.toMatchObject({ code: 'idp_unavailable' });
     const other = await exchange('okta', { status: 400, body: '{"errorCode":"E0000021","errorSummary":"Bad request."}' });
     expect(other).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'E0000021: Bad request.' } });
   });

@@ -1,6 +1,9 @@
 /**
  * What every provider gets, whatever its family: the normalisations that are always
- * right because no conforming answer is changed by them.
+ * right because no conforming answer is changed by them. A profile without a preset
+ * gets the dialect variants widely used clients tolerate (golang.org/x/oauth2 does):
+ * `verification_url`, numbers as strings, no `interval` (the engine uses 5 s), errors
+ * under any HTTP status, forms as answers. Presets are for what only one provider does.
  */
 import { DEVICE_CODE_GRANT, renameError, type ProviderAnswer, type ProviderQuirks } from './types.js';
 
@@ -17,6 +20,11 @@ export const generic: ProviderQuirks = {
     // with an error, Auth0 403/429, Google 428/403). Read it whatever the status, except
     // 5xx, which stays a 5xx: the provider is in trouble and the request may be retried.
     if (typeof res.body.error === 'string' && res.body.error && res.status < 400) res.status = 400;
+    // Google's (and others') name for RFC 8628's verification_uri.
+    if (typeof res.body.verification_url === 'string' && res.body.verification_uri === undefined) {
+      res.body.verification_uri = res.body.verification_url;
+      delete res.body.verification_url;
+    }
     // Entra's (and OpenAM's) name for RFC 8628's access_denied.
     renameError(res, 'authorization_declined', 'access_denied');
     // Some error bodies explain themselves in `message` (Entra, GitHub) rather than error_description.
