@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuthctlError } from '../shared/errors.js';
+import { collectFederationInput } from '../shared/federation.js';
 
 export interface AgentResponse<T = unknown> {
   status: number;
@@ -19,16 +20,25 @@ export interface AgentClientOptions {
   /** Start an agent when none answers (DESIGN.md: like git's credential-cache). */
   autostart: boolean;
   uid?: number;
+  /** Where a federation profile's CI values are read (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export class AgentClient {
   constructor(readonly opts: AgentClientOptions) {}
 
   /** A JSON request; an error status becomes a thrown AuthctlError with the agent's code. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, env = this.opts.env ?? process.env): Promise<T> {
     const res = await this.request<T>(method, path, body);
-    if (res.status >= 400) throw AuthctlError.fromBody(res.body);
-    return res.body;
+    if (res.status < 400) return res.body;
+    const error = AuthctlError.fromBody(res.body);
+    // A federation profile: the agent names what it needs from this CI job's environment
+    // (it cannot see it), and the same request goes again with it, once.
+    if (error.code === 'federation_input_required' && path === '/v1/token' && isPlainObject(body) && !('federation' in body)) {
+      const federation = collectFederationInput(env, error.details);
+      return this.call<T>(method, path, { ...body, federation }, env);
+    }
+    throw error;
   }
 
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AgentResponse<T>> {
@@ -103,6 +113,10 @@ export class AgentClient {
       });
     });
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 class AgentUnreachable extends Error {

@@ -28,7 +28,7 @@ export function defaultIO(env = process.env): CommandIO {
       return Boolean(process.stderr.isTTY);
     },
     agent: () =>
-      (client ??= new AgentClient({ socketPath: socketPath(processPathEnv(env)), autostart: env.AUTHCTL_NO_AUTOSTART !== '1' })),
+      (client ??= new AgentClient({ socketPath: socketPath(processPathEnv(env)), autostart: env.AUTHCTL_NO_AUTOSTART !== '1', env })),
   };
 }
 

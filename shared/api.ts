@@ -3,6 +3,7 @@
  * Both the daemon and the client import these; change this file first.
  */
 import type { ErrorCode } from './errors.js';
+import type { FederationInput } from './federation.js';
 
 export const API_VERSION = 'v1';
 
@@ -15,6 +16,8 @@ export interface TokenRequest {
   minValidSeconds?: number;
   privileged?: boolean;
   otp?: OtpAnswer;
+  /** Federation profiles: the CI job's values, sent when the agent answers federation_input_required. */
+  federation?: FederationInput;
 }
 
 export interface TokenResponse {

@@ -48,6 +48,28 @@ export interface Profile {
   registryUsername?: string;
   /** kubectl: when set, `authctl kube` answers only for these API servers (KUBERNETES_EXEC_INFO's cluster.server). */
   clusters?: string[];
+  /** CI: exchange the job's identity token instead of a login (workload identity federation). */
+  federation?: Federation;
+}
+
+export const FEDERATION_SOURCES = ['github-actions', 'gitlab', 'env', 'file'] as const;
+export type FederationSource = (typeof FEDERATION_SOURCES)[number];
+export const FEDERATION_EXCHANGES = ['token-exchange', 'client-assertion'] as const;
+export type FederationExchange = (typeof FEDERATION_EXCHANGES)[number];
+
+/**
+ * Where a CI job's identity token comes from and how it becomes an access token:
+ * RFC 8693 token exchange, or RFC 7523 §2.2 client assertion with client_credentials.
+ */
+export interface Federation {
+  source: FederationSource;
+  /** github-actions: the `audience` asked of GitHub (its default, the owner's URL, when absent). */
+  audience?: string;
+  /** gitlab and env: the variable holding the token (a GitLab `id_tokens` name). */
+  variable?: string;
+  /** file: an absolute path (a Kubernetes projected service-account token), re-read when it changes. */
+  path?: string;
+  exchange: FederationExchange;
 }
 
 /** A git remote pattern: `host` may start with "*." and may carry a port; `path` is a prefix. */
@@ -124,6 +146,7 @@ const PROFILE_KEYS = new Set([
   'registries',
   'registryUsername',
   'clusters',
+  'federation',
 ]);
 /** A variable name the shell accepts; AUTHCTL_TOKEN is taken (it means a pre-issued CI token). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -235,7 +258,39 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
   if (p.privileged !== undefined) profile.privileged = validatePolicy(p.privileged, `${at}.privileged`, fail);
   validateAdapterFields(p, profile, at, fail);
   validateProviderFields(p, profile, at, fail);
+  if (p.federation !== undefined) profile.federation = validateFederation(p.federation, `${at}.federation`, fail);
   return profile;
+}
+
+/** `federation`: each source names exactly the setting it reads, nothing else. */
+export function validateFederation(raw: unknown, at: string, fail: (what: string) => never): Federation {
+  if (!isObject(raw)) fail(`${at} must be an object such as { "source": "github-actions", "exchange": "token-exchange" }`);
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (!['source', 'audience', 'variable', 'path', 'exchange'].includes(key)) fail(`${at}: unknown setting "${key}"`);
+  if (!FEDERATION_SOURCES.includes(r.source as FederationSource)) fail(`${at}.source must be one of ${FEDERATION_SOURCES.join(', ')}`);
+  if (!FEDERATION_EXCHANGES.includes(r.exchange as FederationExchange)) fail(`${at}.exchange must be one of ${FEDERATION_EXCHANGES.join(', ')}`);
+  const out: Federation = { source: r.source as FederationSource, exchange: r.exchange as FederationExchange };
+  const source = out.source;
+  if (r.audience !== undefined) {
+    if (source !== 'github-actions') fail(`${at}.audience is for source "github-actions" only (GitLab sets it in the job's id_tokens, other sources cannot choose it)`);
+    if (typeof r.audience !== 'string' || r.audience === '' || r.audience.length > 512) fail(`${at}.audience must be a non-empty string`);
+    out.audience = r.audience as string;
+  }
+  if (source === 'gitlab' || source === 'env') {
+    if (r.variable === undefined) fail(`${at}: source "${source}" needs "variable", the name of the variable holding the identity token`);
+    const problem = typeof r.variable === 'string' ? checkEnvName(r.variable) : 'must be a string';
+    if (problem) fail(`${at}.variable ${problem}`);
+    out.variable = r.variable as string;
+  } else if (r.variable !== undefined) {
+    fail(`${at}.variable is for sources "gitlab" and "env" only`);
+  }
+  if (source === 'file') {
+    if (typeof r.path !== 'string' || !r.path.startsWith('/')) fail(`${at}: source "file" needs "path", the absolute path of the token file`);
+    out.path = r.path as string;
+  } else if (r.path !== undefined) {
+    fail(`${at}.path is for source "file" only`);
+  }
+  return out;
 }
 
 /** `provider`, `endpoints` and Google's `clientSecret` (see shared/providers.ts for the presets). */

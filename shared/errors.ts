@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'cancelled'
   | 'config_invalid'
+  | 'ci_identity_missing'
+  | 'federation_input_required'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -38,6 +40,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   cancelled: 499,
   config_invalid: 400,
+  ci_identity_missing: 401,
+  federation_input_required: 428,
   internal: 500,
 };
 
@@ -60,6 +64,10 @@ const EXIT_CODE: Record<ErrorCode, number> = {
   not_found: EXIT.usage,
   config_invalid: EXIT.usage,
   login_required: EXIT.loginRequired,
+  // A CI job without an identity token has no credential, like a profile without a login.
+  ci_identity_missing: EXIT.loginRequired,
+  // Answered by every authctl client itself; only a client that ignores it sees it.
+  federation_input_required: EXIT.usage,
   otp_required: EXIT.otp,
   otp_invalid: EXIT.otp,
   otp_locked: EXIT.otp,

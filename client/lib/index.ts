@@ -55,14 +55,14 @@ class SharedClient {
   private first?: Promise<unknown>;
   constructor(private readonly agent: AgentClient) {}
 
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async call<T>(method: 'GET' | 'POST', path: string, body: unknown, env: Record<string, string | undefined>): Promise<T> {
     if (!this.first) {
-      const request = this.agent.call<T>(method, path, body);
+      const request = this.agent.call<T>(method, path, body, env);
       this.first = request.catch(() => undefined);
       return request;
     }
     await this.first;
-    return this.agent.call<T>(method, path, body);
+    return this.agent.call<T>(method, path, body, env);
   }
 }
 
@@ -76,7 +76,7 @@ async function call<T>(opts: ClientOptions, method: 'GET' | 'POST', path: string
   let client = clients.get(key);
   if (!client) clients.set(key, (client = new SharedClient(new AgentClient({ socketPath: socket, autostart }))));
   try {
-    return await client.call<T>(method, path, body);
+    return await client.call<T>(method, path, body, env);
   } catch (e) {
     throw toTypedError(e);
   }

@@ -31,6 +31,7 @@ import { effectiveMinValidity, OnceWarnings, shortLifetimeWarning } from './min-
 import { uniqueInOrder } from '../../shared/scopes.js';
 import type { OtpService } from '../otp/otp-service.js';
 import { ANSWER_DEADLINE_MS, answerWithin, RecentRefreshFailures } from './refresh-backoff.js';
+import { FederatedTokens } from './federated-token.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -63,12 +64,15 @@ export class TokenBroker {
   private readonly now: () => number;
   private readonly warnedOnce = new OnceWarnings();
   private readonly recentFailures: RecentRefreshFailures;
+  /** Federation profiles (CI): daemon/broker/federated-token.ts. */
+  private readonly federated: FederatedTokens;
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.cache = new TokenCache(this.now);
     this.sessions = new SessionTable(deps.store, deps.log);
     this.recentFailures = new RecentRefreshFailures(deps.refreshFailureMemoryMs, this.now);
+    this.federated = new FederatedTokens({ oauth: deps.oauth, log: deps.log, redactor: deps.redactor, cache: this.cache, now: () => this.now() });
   }
 
   profile(requested?: string): ResolvedProfile {
@@ -84,6 +88,10 @@ export class TokenBroker {
       audience: req.audience ?? profile.audience,
       resource: req.resource ?? profile.resource,
     };
+    if (profile.federation) {
+      const minValid = req.minValidSeconds ?? profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS;
+      return this.federated.answer(profile, req, requested, minValid, peer);
+    }
     const { params, privileged } = planTokenRequest(requested, Boolean(req.privileged), profile);
     const minValid = req.minValidSeconds ?? profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS;
     const outcome = (o: string) =>
@@ -361,6 +369,7 @@ export class TokenBroker {
   /** Checks a login request before its stream starts, so a refusal comes with a status code. */
   preflightLogin(req: LoginRequest): ResolvedProfile {
     const profile = this.profile(req.profile);
+    if (profile.federation) throw new AuthctlError('usage', `profile "${profile.name}" is a CI profile (federation): it needs no login; \`authctl token --profile ${profile.name}\` in the CI job exchanges the job's identity token`);
     checkLoginRequest(profile, req);
     return profile;
   }

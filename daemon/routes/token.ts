@@ -12,6 +12,7 @@ export function token({ body, broker, peer }: RouteContext): Promise<TokenRespon
     minValidSeconds: 'number',
     privileged: 'boolean',
     otp: 'otp',
+    federation: 'federation',
   });
   return broker.getToken(req, peer);
 }

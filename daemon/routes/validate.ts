@@ -4,8 +4,9 @@
  */
 import { AuthctlError } from '../../shared/errors.js';
 import { isScopeToken } from '../../shared/scopes.js';
+import { MAX_IDENTITY_TOKEN } from '../../shared/federation.js';
 
-type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'scopes' | 'otp';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'scopes' | 'otp' | 'federation';
 
 export function validateBody<T>(body: unknown, shape: Record<string, Kind>): T {
   if (body === undefined || body === null) return {} as T;
@@ -38,11 +39,20 @@ function matches(kind: Kind, v: unknown): boolean {
         typeof (v as Record<string, unknown>).code === 'string' &&
         Object.keys(v).length === 2
       );
+    case 'federation':
+      return isFederationInput(v);
   }
 }
 
+/** { ci?, requestUrl?, requestToken?, identityToken? }, each a bounded string. */
+function isFederationInput(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const limits: Record<string, number> = { ci: 32, requestUrl: 2048, requestToken: 4096, identityToken: MAX_IDENTITY_TOKEN };
+  return Object.entries(v).every(([key, value]) => Object.hasOwn(limits, key) && typeof value === 'string' && value.length <= limits[key]!);
+}
+
 function describe(kind: Kind): string {
-  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', scopes: 'a list of scopes', otp: 'an object { challengeId, code }' }[kind];
+  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', scopes: 'a list of scopes', otp: 'an object { challengeId, code }', federation: 'an object { ci?, requestUrl?, requestToken?, identityToken? } of strings' }[kind];
 }
 
 /**

@@ -3,7 +3,7 @@
  * profiles (admin-managed) are listed too, and a user entry overrides a system one.
  */
 import { parseArgs } from 'node:util';
-import { PROVIDERS, type Profile, type ProviderName } from '../../../shared/config.js';
+import { PROVIDERS, validateFederation, type Profile, type ProviderName } from '../../../shared/config.js';
 import { presetProfile } from '../../../shared/providers.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
@@ -21,7 +21,10 @@ export function add(opts: ProfileAddOptions, io: CommandIO): number {
     ...(opts.makeDefault ? { defaultProfile: opts.name } : {}),
     profiles: { ...cfg.profiles, [opts.name]: opts.profile },
   }));
-  io.stderr.write(`Saved profile "${opts.name}" in ${userConfigPath(io.env)}. Log in with \`authctl login --profile ${opts.name}\`.\n`);
+  const next = opts.profile.federation
+    ? `In a CI job, \`authctl token --profile ${opts.name}\` exchanges the job's identity token; no login.`
+    : `Log in with \`authctl login --profile ${opts.name}\`.`;
+  io.stderr.write(`Saved profile "${opts.name}" in ${userConfigPath(io.env)}. ${next}\n`);
   return EXIT.ok;
 }
 
@@ -83,6 +86,12 @@ export function parseAdd(argv: string[]): ProfileAddOptions {
       'token-endpoint': { type: 'string' },
       'revocation-endpoint': { type: 'string' },
       'client-secret': { type: 'string' },
+      // Workload identity federation (CI).
+      federation: { type: 'string' },
+      'federation-audience': { type: 'string' },
+      variable: { type: 'string' },
+      'token-file': { type: 'string' },
+      exchange: { type: 'string' },
     },
     strict: true,
   });
@@ -119,13 +128,35 @@ export function parseAdd(argv: string[]): ProfileAddOptions {
     : {
         issuer: values.issuer!,
         clientId: values['client-id']!,
-        scopes: (values.scope ?? ['openid offline_access']).flatMap((s) => s.split(/\s+/)).filter(Boolean),
+        // A CI profile never logs in, so it has no use for openid offline_access.
+        scopes: (values.scope ?? (values.federation ? [] : ['openid offline_access'])).flatMap((s) => s.split(/\s+/)).filter(Boolean),
         ...(values.audience ? { audience: values.audience } : {}),
         ...(values.resource ? { resource: values.resource } : {}),
       };
   if (Object.keys(extraParams).length) profile.extraParams = extraParams;
   if (minValid !== undefined) profile.minValidSeconds = Number(minValid);
+  const federation = federationFlags(values);
+  if (federation) profile.federation = federation;
   return { name, profile, makeDefault: values.default };
+}
+
+/** `--federation SOURCE [--federation-audience A] [--variable NAME] [--token-file PATH] [--exchange E]`. */
+function federationFlags(values: Record<string, string | boolean | string[] | undefined>): Profile['federation'] {
+  const flags = { audience: 'federation-audience', variable: 'variable', path: 'token-file', exchange: 'exchange' } as const;
+  const given = Object.values(flags).filter((f) => values[f] !== undefined);
+  if (values.federation === undefined) {
+    if (given.length) throw new AuthctlError('usage', `--${given[0]} needs --federation github-actions|gitlab|env|file`);
+    return undefined;
+  }
+  const raw: Record<string, unknown> = { source: values.federation, exchange: values.exchange ?? 'token-exchange' };
+  for (const [key, flag] of Object.entries(flags)) if (key !== 'exchange' && values[flag] !== undefined) raw[key] = values[flag];
+  const source = values.federation;
+  if ((source === 'gitlab' || source === 'env') && values.variable === undefined)
+    throw new AuthctlError('usage', `--federation ${source} needs --variable NAME, the variable that holds the job's identity token`);
+  if (source === 'file' && values['token-file'] === undefined) throw new AuthctlError('usage', '--federation file needs --token-file PATH (an absolute path)');
+  return validateFederation(raw, 'federation', (what) => {
+    throw new AuthctlError('usage', `${what} (flags: --federation, --federation-audience, --variable, --token-file, --exchange)`);
+  });
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
