@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
   kube: () => import('./commands/kube/kube.js'),
   'setup-git': () => import('./commands/setup-git/setup-git.js'),
   'setup-kube': () => import('./commands/setup-kube/setup-kube.js'),
+  verify: () => import('./commands/verify/verify.js'),
 };
 
 const USAGE = `authctl: a credential agent for command-line tools
@@ -39,7 +40,10 @@ Usage:
   authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]
   authctl profile add NAME --provider auth0|okta|entra|google|github|keycloak|generic|manual [--domain D] [--authorization-server ID]
                   [--tenant T] [--base URL --realm R] [--device-endpoint U --token-endpoint U [--revocation-endpoint U]] [--client-secret S] ...
+  authctl profile add NAME --issuer URL --client-id ID --federation github-actions|gitlab|env|file [--federation-audience A]
+                  [--variable NAME] [--token-file PATH] [--exchange token-exchange|client-assertion] ...   (CI, no login)
   authctl profile list [--json] | show NAME | remove NAME
+  authctl verify  [--issuer URL | --profile P] [--audience A] [--scope S]... [TOKEN | -]
   authctl otp     enroll --totp | enroll --yubikey ... | status | remove [--totp | --yubikey]
   authctl daemon  [--foreground] | daemon stop
   authctl service install [--now] [--print] [--system-wide] | uninstall | status
