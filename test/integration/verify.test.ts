@@ -8,6 +8,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startTestIdp, TEST_RESOURCE, type TestIdp } from '../fixtures/idp.js';
@@ -242,6 +247,38 @@ describe('verify: the node:http helper', () => {
       expect(await ok.text()).toBe('hello ci-app');
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('docs/verify.md', () => {
+  it('the ten-line server accepts an IdP token and a PAT, and refuses a bad one', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const block = /## A ten-line server\n\n```js\n([\s\S]*?)```/.exec(readFileSync(join(root, 'docs/verify.md'), 'utf8'))![1]!;
+    expect(block.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(10);
+    const pat = createPat({ prefix: 'acme' });
+    const source =
+      `const db = { pats: new Map([[${JSON.stringify(pat.hash)}, { sub: 'robot', scopes: ['api:read'] }]]) };\n` +
+      block
+        .replace("'authctl/verify'", JSON.stringify(join(root, 'dist/verify/index.js')))
+        .replace('https://idp.example.com', idp.issuer)
+        .replace('https://api.example.com', TEST_RESOURCE)
+        .replace('.listen(8080)', ".listen(0, '127.0.0.1', function () { console.log(this.address().port); })");
+    const dir = mkdtempSync(join(tmpdir(), 'authctl-docs-'));
+    writeFileSync(join(dir, 'server.mjs'), source);
+    const child = spawn(process.execPath, [join(dir, 'server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
+      const call = (auth: string) => fetch(`http://127.0.0.1:${port}/`, { headers: { authorization: auth } });
+      const jwt = await call(`Bearer ${await mint('api:read')}`);
+      expect(await jwt.text()).toBe('hello ci-app, you may api:read\n');
+      expect(await (await call(`Bearer ${pat.token}`)).text()).toBe('hello robot, you may api:read\n');
+      const bad = await call('Bearer acme_nope');
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
