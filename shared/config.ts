@@ -305,7 +305,8 @@ function validateProviderFields(p: Record<string, unknown>, profile: Profile, at
     const endpoints: Record<string, string> = {};
     for (const key of Object.keys(e)) if (!['deviceAuthorization', 'token', 'revocation'].includes(key)) fail(`${at}.endpoints: unknown endpoint "${key}"`);
     for (const key of ['deviceAuthorization', 'token', 'revocation']) {
-      if (e[key] === undefined && key === 'revocation') continue;
+      // A CI profile (federation) only ever calls the token endpoint (Google's STS has no discovery).
+      if (e[key] === undefined && (key === 'revocation' || (key === 'deviceAuthorization' && p.federation !== undefined))) continue;
       if (typeof e[key] !== 'string') fail(`${at}.endpoints.${key} is missing`);
       const problem = checkIssuerUrl(e[key] as string);
       if (problem) fail(`${at}.endpoints.${key} ${problem}`);

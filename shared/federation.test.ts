@@ -18,6 +18,13 @@ describe('federation config', () => {
     }
   });
 
+  it('a CI profile may name only a token endpoint (Google STS publishes no discovery)', () => {
+    const sts = { ...base, issuer: 'https://sts.googleapis.com', endpoints: { token: 'https://sts.googleapis.com/v1/token' }, federation: { source: 'file', path: '/t', exchange: 'token-exchange' } };
+    expect(validateConfig({ profiles: { ci: sts } }, 'cfg.json').profiles!.ci!.endpoints).toEqual({ token: 'https://sts.googleapis.com/v1/token' });
+    const { federation: _f, ...login } = sts;
+    expect(() => validateConfig({ profiles: { ci: login } }, 'cfg.json')).toThrowError(/endpoints.deviceAuthorization is missing/);
+  });
+
   it.each([
     ['not an object', 'github-actions', /federation must be an object/],
     ['an unknown source', { source: 'jenkins', exchange: 'token-exchange' }, /federation.source must be one of github-actions, gitlab, env, file/],

@@ -13,6 +13,7 @@ import { exchange, IdentitySources } from '../federation/index.js';
 import { idpFailure } from '../oauth/errors.js';
 import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.js';
 import { SingleFlight } from './keyed-mutex.js';
+import { planTokenRequest } from './privilege.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
 
 const FALLBACK_LIFETIME_S = 300;
@@ -54,11 +55,13 @@ export class FederatedTokens {
   }
 
   async get(profile: ResolvedProfile, req: TokenRequest, params: TokenParams, minValid: number): Promise<FederatedAnswer> {
-    if (req.privileged) {
-      throw new AuthctlError('usage', `profile "${profile.name}" is a CI profile (federation): privileged tokens need a person with a one-time password`);
+    // The profile's privileged policy still holds: a CI job has no person to type an OTP.
+    const plan = planTokenRequest({ ...params, scopes: params.scopes ?? (profile.scopes.length ? profile.scopes : undefined) }, Boolean(req.privileged), profile);
+    if (plan.privileged) {
+      throw new AuthctlError('usage', `${plan.privileged.reason}, and profile "${profile.name}" is a CI profile (federation): privileged tokens need a person with a one-time password`);
     }
+    const exchanged = plan.params;
     const source = await this.sources.open({ profile, input: req.federation, fetch: this.deps.oauth.fetch });
-    const exchanged: TokenParams = { ...params, scopes: params.scopes ?? (profile.scopes.length ? profile.scopes : undefined) };
     const key = `${TokenCache.key(profile.name, params.scopes, params.audience, params.resource)} job ${source.binding}`;
     const fresh = (t?: CachedToken) => t && t.expiresAt - this.deps.now() >= minValid * 1000;
     const hit = this.deps.cache.get(key);

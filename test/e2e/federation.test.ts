@@ -13,6 +13,7 @@ import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { runCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import type { Profile } from '../../shared/config.js';
+import { getToken } from '../../client/lib/index.js';
 
 let ci: FakeCi;
 let idp: TestIdp;
@@ -26,6 +27,14 @@ const profiles = (): Record<string, Profile> => ({
     clientId: 'ci-app',
     scopes: ['api:read'],
     resource: TEST_RESOURCE,
+    federation: { source: 'github-actions', audience: idp.issuer, exchange: 'token-exchange' },
+  },
+  guarded: {
+    issuer: idp.issuer,
+    clientId: 'ci-app',
+    scopes: ['api:read'],
+    resource: TEST_RESOURCE,
+    privileged: { scopes: ['admin:all'] },
     federation: { source: 'github-actions', audience: idp.issuer, exchange: 'token-exchange' },
   },
   pod: {
@@ -131,6 +140,15 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
     expect(r.stderr).toMatch(/works only inside a GitHub Actions job/);
   });
 
+  it('a privileged scope is refused before any exchange: a CI job has nobody to type an OTP (exit 2)', async () => {
+    const before = idp.federation!.counts().tokenExchange;
+    const r = await runCli(['token', '--profile', 'guarded', '--scope', 'admin:all'], githubJob());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/admin:all.* privileged by policy, and profile "guarded" is a CI profile/);
+    expect(idp.federation!.counts().tokenExchange).toBe(before);
+    expect((await runCli(['token', '--profile', 'guarded'], githubJob())).code).toBe(0);
+  });
+
   it('login is refused for a CI profile', async () => {
     const r = await runCli(['login', '--profile', 'gha', '--no-browser'], home.env);
     expect(r.code).toBe(2);
@@ -190,6 +208,13 @@ describe('federation: env and GitLab variables', () => {
     expect(logs).toContain('"federation":"env"');
     expect(logs).not.toContain(token);
     expect(logs).not.toContain(r.stdout.trim());
+  });
+
+  it('the Node library reads the variable from the environment it is given', async () => {
+    const token = await ci.mint({ aud: idp.issuer });
+    const got = await getToken({ profile: 'job', socketPath: home.socket, autostart: false, env: { CI: 'true', CI_ID_TOKEN: token } });
+    expect((await verifiedAtIdp(got.accessToken)).aud).toBe(TEST_RESOURCE);
+    await expect(getToken({ profile: 'job', socketPath: home.socket, autostart: false, env: { CI: 'true' } })).rejects.toMatchObject({ code: 'ci_identity_missing', exitCode: 3 });
   });
 
   it('a GitLab job without the id_tokens variable gets the .gitlab-ci.yml hint (exit 3)', async () => {
