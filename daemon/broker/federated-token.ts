@@ -10,7 +10,8 @@ import type { ResolvedProfile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
 import type { Logger, Redactor } from '../log.js';
 import { exchange, IdentitySources } from '../federation/index.js';
-import { idpFailure } from '../oauth/errors.js';
+import { idpFailure, isTransient } from '../oauth/errors.js';
+import { withRetries } from '../oauth/retry.js';
 import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.js';
 import { SingleFlight } from './keyed-mutex.js';
 import { planTokenRequest } from './privilege.js';
@@ -69,6 +70,7 @@ export class FederatedTokens {
     const token = await this.flights.run(key, async () => {
       const again = this.deps.cache.get(key);
       if (fresh(again)) return again!;
+      this.deps.redactor.add(req.federation?.requestToken);
       const set = await this.exchange(profile, await source.token(), exchanged);
       const cached = this.toCached(profile.name, set, exchanged);
       if (this.identity.get(profile.name) !== source.binding) {
@@ -85,8 +87,11 @@ export class FederatedTokens {
   private async exchange(profile: ResolvedProfile, identityToken: string, params: TokenParams): Promise<TokenSet> {
     this.deps.redactor.add(identityToken);
     try {
-      const config = await this.deps.oauth.configFor(profile);
-      const set = await exchange(profile, config, identityToken, params);
+      // Connection errors and 5xx are retried as refreshes are; a refusal never is.
+      const set = await withRetries(
+        async () => exchange(profile, await this.deps.oauth.configFor(profile), identityToken, params),
+        (e) => isTransient(e, profile.issuer),
+      );
       this.deps.redactor.add(set.accessToken);
       this.deps.redactor.add(set.refreshToken);
       return set;

@@ -134,6 +134,15 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('GitHub refusing the request token is the same hint (exit 3), and nothing is exchanged', async () => {
+    const before = { ex: idp.federation!.counts().tokenExchange, refused: ci.counts().refused };
+    const r = await runCli(['token', '--profile', 'gha'], githubJob('not-a-job-token'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/GitHub refused the identity-token request \(HTTP 401\): add `permissions: id-token: write`/);
+    expect(ci.counts().refused).toBe(before.refused + 1);
+    expect(idp.federation!.counts().tokenExchange).toBe(before.ex);
+  });
+
   it('outside CI the profile says where it works (exit 2)', async () => {
     const r = await runCli(['token', '--profile', 'gha'], home.env);
     expect(r.code).toBe(2);
@@ -221,6 +230,12 @@ describe('federation: env and GitLab variables', () => {
     const r = await runCli(['token', '--profile', 'lab'], { ...home.env, GITLAB_CI: 'true', CI: 'true' });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/add `id_tokens: \{ AUTHCTL_ID_TOKEN: \{ aud: /);
+    const outside = await runCli(['token', '--profile', 'lab'], home.env);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/works only inside a GitLab CI job/);
+    const envOutside = await runCli(['token', '--profile', 'job'], home.env);
+    expect(envOutside.code).toBe(2);
+    expect(envOutside.stderr).toMatch(/works only inside a CI job that sets \$CI_ID_TOKEN/);
   });
 });
 
