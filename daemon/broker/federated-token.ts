@@ -63,7 +63,7 @@ export class FederatedTokens {
     }
     const exchanged = plan.params;
     const source = await this.sources.open({ profile, input: req.federation, fetch: this.deps.oauth.fetch });
-    const key = `${TokenCache.key(profile.name, params.scopes, params.audience, params.resource)} job ${source.binding}`;
+    const key = `${TokenCache.key({ profile: profile.name, issuer: profile.issuer, clientId: profile.clientId, scopes: params.scopes, audience: params.audience, resource: params.resource })} job ${source.binding}`;
     const fresh = (t?: CachedToken) => t && t.expiresAt - this.deps.now() >= minValid * 1000;
     const hit = this.deps.cache.get(key);
     if (fresh(hit)) return { token: hit!, outcome: 'cached' };
@@ -72,7 +72,7 @@ export class FederatedTokens {
       if (fresh(again)) return again!;
       this.deps.redactor.add(req.federation?.requestToken);
       const set = await this.exchange(profile, await source.token(), exchanged);
-      const cached = this.toCached(profile.name, set, exchanged);
+      const cached = this.toCached(profile, set, exchanged);
       if (this.identity.get(profile.name) !== source.binding) {
         // Another job's tokens (a runner that outlives jobs) are of no use to this one.
         this.deps.cache.dropProfile(profile.name);
@@ -102,13 +102,17 @@ export class FederatedTokens {
     }
   }
 
-  private toCached(profile: string, set: TokenSet, params: TokenParams): CachedToken {
+  private toCached(profile: ResolvedProfile, set: TokenSet, params: TokenParams): CachedToken {
+    const lifetimeMs = (set.expiresIn ?? FALLBACK_LIFETIME_S) * 1000;
     return {
       accessToken: set.accessToken,
       tokenType: set.tokenType,
-      expiresAt: this.deps.now() + (set.expiresIn ?? FALLBACK_LIFETIME_S) * 1000,
+      expiresAt: this.deps.now() + lifetimeMs,
+      lifetimeMs,
       scopes: set.scopes ?? params.scopes ?? [],
-      profile,
+      profile: profile.name,
+      issuer: profile.issuer,
+      clientId: profile.clientId,
       audience: params.audience,
       resource: params.resource,
     };
