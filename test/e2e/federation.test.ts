@@ -93,7 +93,7 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
     for (let i = 0; i < 10; i++) {
       const r = await runCli(['token', '--profile', 'gha'], env);
       expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       tokens.push(r.stdout.trim());
     }
     expect(new Set(tokens).size).toBe(1);
@@ -109,7 +109,7 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
     const token = (await runCli(['token', '--profile', 'gha'], env)).stdout.trim();
     const exchanges = idp.federation!.counts().tokenExchange;
     const exec = await runCli(['exec', '--profile', 'gha', '--', 'sh', '-c', 'printf %s "$AUTHCTL_ACCESS_TOKEN"'], env);
-    expect(exec.code).toBe(0);
+    expect(exec.code, exec.stderr).toBe(0);
     expect(exec.stdout).toBe(token);
     const shellEnv = await runCli(['env', '--profile', 'gha', '--format', 'json'], env);
     expect(JSON.parse(shellEnv.stdout).AUTHCTL_ACCESS_TOKEN).toBe(token);
@@ -129,7 +129,7 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
   it('a job without an identity-token permission exits 3 with the workflow hint', async () => {
     const { ACTIONS_ID_TOKEN_REQUEST_TOKEN: _t, ACTIONS_ID_TOKEN_REQUEST_URL: _u, ...env } = githubJob();
     const r = await runCli(['token', '--profile', 'gha'], env);
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain('add `permissions: id-token: write` to the workflow');
     expect(r.stdout).toBe('');
   });
@@ -137,7 +137,7 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
   it('GitHub refusing the request token is the same hint (exit 3), and nothing is exchanged', async () => {
     const before = { ex: idp.federation!.counts().tokenExchange, refused: ci.counts().refused };
     const r = await runCli(['token', '--profile', 'gha'], githubJob('not-a-job-token'));
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/GitHub refused the identity-token request \(HTTP 401\): add `permissions: id-token: write`/);
     expect(ci.counts().refused).toBe(before.refused + 1);
     expect(idp.federation!.counts().tokenExchange).toBe(before.ex);
@@ -145,14 +145,14 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
 
   it('outside CI the profile says where it works (exit 2)', async () => {
     const r = await runCli(['token', '--profile', 'gha'], home.env);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/works only inside a GitHub Actions job/);
   });
 
   it('a privileged scope is refused before any exchange: a CI job has nobody to type an OTP (exit 2)', async () => {
     const before = idp.federation!.counts().tokenExchange;
     const r = await runCli(['token', '--profile', 'guarded', '--scope', 'admin:all'], githubJob());
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/admin:all.* privileged by policy, and profile "guarded" is a CI profile/);
     expect(idp.federation!.counts().tokenExchange).toBe(before);
     expect((await runCli(['token', '--profile', 'guarded'], githubJob())).code).toBe(0);
@@ -160,7 +160,7 @@ describe('federation: GitHub Actions → RFC 8693 token exchange', () => {
 
   it('login is refused for a CI profile', async () => {
     const r = await runCli(['login', '--profile', 'gha', '--no-browser'], home.env);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/CI profile .* needs no login/);
   });
 });
@@ -171,7 +171,7 @@ describe('federation: token file → RFC 7523 client assertion', () => {
     const before = idp.federation!.counts().clientAssertion;
     const a = await runCli(['token', '--profile', 'pod'], home.env);
     expect(a.stderr).toBe('');
-    expect(a.code).toBe(0);
+    expect(a.code, a.stderr).toBe(0);
     const b = await runCli(['token', '--profile', 'pod'], home.env);
     expect(b.stdout).toBe(a.stdout);
     expect(idp.federation!.counts().clientAssertion).toBe(before + 1);
@@ -179,7 +179,7 @@ describe('federation: token file → RFC 7523 client assertion', () => {
 
     writeFileSync(tokenFile, (await ci.mint({ aud: idp.issuer })) + '\n');
     const c = await runCli(['token', '--profile', 'pod'], home.env);
-    expect(c.code).toBe(0);
+    expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).not.toBe(a.stdout);
     expect(idp.federation!.counts().clientAssertion).toBe(before + 2);
   });
@@ -187,7 +187,7 @@ describe('federation: token file → RFC 7523 client assertion', () => {
   it('an identity token the IdP does not trust: exit 5 with the IdP\'s reason', async () => {
     writeFileSync(tokenFile, await ci.mint({ aud: idp.issuer, sub: 'repo:someone/fork:ref:refs/heads/main' }));
     const r = await runCli(['token', '--profile', 'pod'], home.env);
-    expect(r.code).toBe(5);
+    expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/refused the request \(invalid_client: the CI subject repo:someone\/fork:ref:refs\/heads\/main is not trusted/);
   });
 
@@ -195,7 +195,7 @@ describe('federation: token file → RFC 7523 client assertion', () => {
     home.writeConfig({ storage: 'file', profiles: { ...profiles(), pod: { ...profiles().pod!, federation: { source: 'file', path: join(home.dir, 'nope'), exchange: 'client-assertion' } } } });
     const r = await runCli(['token', '--profile', 'pod'], home.env);
     home.writeConfig({ storage: 'file', profiles: profiles() });
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/identity token file .*nope does not exist/);
   });
 });
@@ -204,14 +204,14 @@ describe('federation: env and GitLab variables', () => {
   it('a refused exchange exits 5 with the IdP\'s error and description', async () => {
     const token = await ci.mint({ aud: idp.issuer, sub: 'repo:someone/fork:ref:refs/heads/main' });
     const r = await runCli(['token', '--profile', 'job'], { ...home.env, CI: 'true', CI_ID_TOKEN: token });
-    expect(r.code).toBe(5);
+    expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/refused the request \(invalid_grant: the CI subject repo:someone\/fork.* is not trusted/);
   });
 
   it('the variable\'s token is exchanged, and neither token reaches the agent\'s logs', async () => {
     const token = await ci.mint({ aud: idp.issuer });
     const r = await runCli(['token', '--profile', 'job'], { ...home.env, CI: 'true', CI_ID_TOKEN: token });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect((await verifiedAtIdp(r.stdout.trim())).aud).toBe(TEST_RESOURCE);
     const logs = home.logs();
     expect(logs).toContain('"federation":"env"');
@@ -228,13 +228,13 @@ describe('federation: env and GitLab variables', () => {
 
   it('a GitLab job without the id_tokens variable gets the .gitlab-ci.yml hint (exit 3)', async () => {
     const r = await runCli(['token', '--profile', 'lab'], { ...home.env, GITLAB_CI: 'true', CI: 'true' });
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/add `id_tokens: \{ AUTHCTL_ID_TOKEN: \{ aud: /);
     const outside = await runCli(['token', '--profile', 'lab'], home.env);
-    expect(outside.code).toBe(2);
+    expect(outside.code, outside.stderr).toBe(2);
     expect(outside.stderr).toMatch(/works only inside a GitLab CI job/);
     const envOutside = await runCli(['token', '--profile', 'job'], home.env);
-    expect(envOutside.code).toBe(2);
+    expect(envOutside.code, envOutside.stderr).toBe(2);
     expect(envOutside.stderr).toMatch(/works only inside a CI job that sets \$CI_ID_TOKEN/);
   });
 });
@@ -244,15 +244,15 @@ describe('profile add --federation', () => {
     const h = makeTestHome();
     try {
       const ok = await runCli(['profile', 'add', 'ci', '--issuer', idp.issuer, '--client-id', 'ci-app', '--resource', TEST_RESOURCE, '--federation', 'github-actions', '--federation-audience', idp.issuer], h.env);
-      expect(ok.code).toBe(0);
+      expect(ok.code, ok.stderr).toBe(0);
       const shown = JSON.parse((await runCli(['profile', 'show', 'ci'], h.env)).stdout);
       expect(shown.federation).toEqual({ source: 'github-actions', audience: idp.issuer, exchange: 'token-exchange' });
       expect(shown.scopes).toEqual([]);
       const bad = await runCli(['profile', 'add', 'lab', '--issuer', idp.issuer, '--client-id', 'x', '--federation', 'gitlab'], h.env);
-      expect(bad.code).toBe(2);
+      expect(bad.code, bad.stderr).toBe(2);
       expect(bad.stderr).toMatch(/--federation gitlab needs --variable NAME/);
       const wrong = await runCli(['profile', 'add', 'x', '--issuer', idp.issuer, '--client-id', 'x', '--federation', 'github-actions', '--exchange', 'magic'], h.env);
-      expect(wrong.code).toBe(2);
+      expect(wrong.code, wrong.stderr).toBe(2);
       expect(wrong.stderr).toMatch(/federation\.exchange must be one of token-exchange, client-assertion/);
     } finally {
       h.cleanup();
