@@ -24,6 +24,7 @@ import { instrumentationProblem } from './instrumentation.js';
 import { planNetwork } from './network.js';
 import { chooseListenTarget, type ListenTarget } from './platform.js';
 import { VERSION } from './version.js';
+import { stopDeadlineMs } from './stop-deadline.js';
 import { createOtpService, type OtpServiceOptions } from './otp/otp-service.js';
 
 export interface AgentOptions {
@@ -49,12 +50,8 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
-/**
- * Longer than the OAuth transport's default 15 s timeout, so a refresh in flight at SIGTERM
- * either completes (and its rotated refresh token is written) or fails before connections
- * drop. The service units allow 30 s for the whole stop.
- */
-const STOP_DEADLINE_MS = 20_000;
+/** The transport's (and openid-client's) timeout for one request to a provider, by default. */
+const DEFAULT_PROVIDER_TIMEOUT_MS = 15_000;
 
 export async function startAgent(opts: AgentOptions = {}): Promise<RunningAgent> {
   const pe = opts.pathEnv ?? processPathEnv();
@@ -114,7 +111,9 @@ async function startWithLog(
     );
   }
 
-  const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE));
+  const { store, keychainError } = await selectStore(storagePref, stateDir(pe), new KeychainStore(pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE), (message, profile) =>
+    log.info(message, { profile }),
+  );
   registerSecretsOnRead(store, (secret) => redactor.add(secret));
   if (store.warning) log.warn(store.warning);
   // Proxy settings, the CA bundle and the timeout are read once, here: changing them needs a restart.
@@ -152,12 +151,16 @@ async function startWithLog(
   const inode = target.kind === 'socket' ? lstatSync(path).ino : undefined;
   log.info('agent started', { pid: process.pid, socket: path, listen: target.kind, storage: store.backend, peerCheck: Boolean(hardening.peerIdentifier) });
 
+  // Longer than a refresh's whole retry budget plus its store write (stop-deadline.ts).
+  const stopDeadline = stopDeadlineMs(network.timeoutSeconds ? network.timeoutSeconds * 1000 : DEFAULT_PROVIDER_TIMEOUT_MS);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(watch);
-      await stopServer(server, loginStreams);
-      await broker.sessions.flush();
+      const stopBy = Date.now() + stopDeadline;
+      await stopServer(server, loginStreams, stopDeadline);
+      // A refresh whose client has gone still finishes and writes its rotated refresh token.
+      if (!(await settlesWithin(broker.drain(), stopBy - Date.now()))) log.error('stopping with work still in flight: the shutdown deadline passed');
       if (inode !== undefined) removeOwnSocket(path, inode);
       await transport.close();
       log.info('agent stopped');
@@ -215,16 +218,16 @@ function trackLoginStreams(server: Server): Set<Socket> {
 }
 
 /**
- * Stops accepting and lets in-flight requests finish for up to STOP_DEADLINE_MS, then drops
+ * Stops accepting and lets in-flight requests finish for up to `deadlineMs`, then drops
  * the rest. A login stream waits for a person, possibly for minutes, so it is cut at once
  * (its client reports the closed connection, and the device flow stops).
  */
-function stopServer(server: Server, loginStreams: Set<Socket>): Promise<void> {
+function stopServer(server: Server, loginStreams: Set<Socket>, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const deadline = setTimeout(() => {
       server.closeAllConnections();
       resolve();
-    }, STOP_DEADLINE_MS);
+    }, deadlineMs);
     deadline.unref();
     server.close(() => {
       clearTimeout(deadline);
@@ -232,6 +235,24 @@ function stopServer(server: Server, loginStreams: Set<Socket>): Promise<void> {
     });
     server.closeIdleConnections();
     for (const socket of loginStreams) socket.destroy();
+  });
+}
+
+/** True when `work` settled within `ms`; false when the time ran out first. */
+function settlesWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
   });
 }
 

@@ -160,7 +160,21 @@ export type LoginEvent =
       storageWarning?: string;
     }
   | { event: 'waiting'; interval: number }
-  | { event: 'success'; profile: string; subject?: string; storage: StorageBackendName; storageWarning?: string; /** e.g. the provider's clock is far from ours (said once). */ warning?: string }
+  | {
+      event: 'success';
+      profile: string;
+      subject?: string;
+      storage: StorageBackendName;
+      storageWarning?: string;
+      /** e.g. the provider's clock is far from ours (said once). */
+      warning?: string;
+      /** False when the provider gave no refresh token: the session cannot renew itself. */
+      refreshToken?: boolean;
+      /** Unix seconds when a new login will be needed, when known. */
+      sessionEndsAt?: number;
+      /** For people: why the session cannot renew itself, and when it ends. */
+      sessionNote?: string;
+    }
   | { event: 'error'; error: ErrorCode; message: string };
 
 export interface LogoutRequest {
@@ -169,7 +183,17 @@ export interface LogoutRequest {
 }
 
 export interface LogoutResponse {
-  profiles: Array<{ profile: string; revoked: boolean; revokeError?: string; deleted: boolean }>;
+  profiles: Array<{
+    profile: string;
+    revoked: boolean;
+    revokeError?: string;
+    deleted: boolean;
+    /** A login waiting for approval was cancelled. */
+    cancelledLogin?: boolean;
+    /** Why this profile could not be logged out (the others still were). */
+    error?: string;
+    errorCode?: ErrorCode;
+  }>;
 }
 
 export interface InvalidateRequest {
@@ -201,6 +225,14 @@ export interface ProfileStatus {
   refreshTokenExpiresAt?: number;
   /** Set while the provider's clock is more than 30 s from the agent's (from its Date header). */
   clockWarning?: string;
+  /** Where the session is kept. */
+  storedIn?: StorageBackendName;
+  /** False when the session is in a store this agent cannot reach (the keychain, from a shell without D-Bus). */
+  storeReachable?: boolean;
+  /** Unix seconds when a new login will be needed, when known (no refresh token, or its expiry). */
+  sessionEndsAt?: number;
+  /** For people: why the session cannot renew itself, and when it ends. */
+  sessionNote?: string;
   cachedTokens: CachedTokenInfo[];
   error?: string;
 }

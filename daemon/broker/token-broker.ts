@@ -19,8 +19,10 @@ import { idpFailure, isTransient } from '../oauth/errors.js';
 import { withRetries } from '../oauth/retry.js';
 import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.js';
 import type { SessionStore, StoredSession } from '../store/session-store.js';
-import { KeyedMutex, SingleFlight } from './keyed-mutex.js';
+import { SingleFlight } from './keyed-mutex.js';
+import { TrackedMutex } from './in-flight.js';
 import { SessionTable } from './sessions.js';
+import { cancelledByLogout, keptAccessToken, NEVER_EXPIRES_MS, PendingLogins, reportedExpiry, sessionEnd, sessionKeepsAccessToken, sessionStatus, unreadableSessionStatus } from './session-lifecycle.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
 import { loginPollObserver } from './login-observer.js';
 import { planTokenRequest } from './privilege.js';
@@ -59,7 +61,9 @@ export interface BrokerDeps {
 export class TokenBroker {
   readonly cache: TokenCache;
   readonly sessions: SessionTable;
-  private readonly refreshLock = new KeyedMutex();
+  /** Refreshes, login saves and logouts, one at a time per profile; shutdown waits for it. */
+  private readonly refreshLock = new TrackedMutex();
+  private readonly logins = new PendingLogins();
   private readonly flights = new SingleFlight<CachedToken>();
   private readonly now: () => number;
   private readonly warnedOnce = new OnceWarnings();
@@ -192,6 +196,12 @@ export class TokenBroker {
     }
   }
 
+  /** Shutdown: finishes refreshes, login saves and logouts in flight, then writes what is pending. */
+  async drain(): Promise<void> {
+    await this.refreshLock.idle();
+    await this.sessions.flush();
+  }
+
   /** Drops a cached token (git's `erase`: the token was rejected, so the next get refreshes). */
   invalidate(requested?: string): void {
     this.cache.dropProfile(this.profile(requested).name);
@@ -216,6 +226,8 @@ export class TokenBroker {
    * anything else, and an ordinary answer carrying a privileged scope is dropped.
    */
   private async refresh(profile: ResolvedProfile, params: TokenParams, kind: 'ordinary' | 'privileged'): Promise<CachedToken> {
+    const kept = await this.keptToken(profile, params, kind);
+    if (kept) return kept;
     const { stored, grant } = await this.servableSession(profile, params);
     const refreshToken = stored.refreshToken;
     const sent = refreshParams(profile, grant, params);
@@ -290,6 +302,26 @@ export class TokenBroker {
   }
 
   /**
+   * A session without a refresh token is its kept access token, while it lasts and covers the
+   * request (session-lifecycle.ts). One carrying a privileged scope serves privileged requests only.
+   */
+  private async keptToken(profile: ResolvedProfile, params: TokenParams, kind: 'ordinary' | 'privileged'): Promise<CachedToken | undefined> {
+    const { stored } = await this.sessions.load(profile);
+    if (stored?.refreshToken) return undefined;
+    const kept = keptAccessToken(profile, stored, params, this.now());
+    if (!kept || kind === 'privileged') return kept;
+    const privileged = checkAnswerScopes(answerScopes(kept.scopes, kept.accessToken), undefined, profile.privileged?.scopes ?? []).privileged;
+    if (privileged.length) {
+      throw new AuthctlError(
+        'login_required',
+        `profile "${profile.name}" has no refresh token, and its one token carries ${privileged.map((x) => `"${x}"`).join(', ')}, which policy marks privileged: it is handed out only to privileged requests (--privileged); for ordinary ones, log in without those scopes under another profile`,
+        { profile: profile.name },
+      );
+    }
+    return kept;
+  }
+
+  /**
    * RFC 6749 §3.3: the provider may issue another scope than asked. A privileged scope in
    * an ordinary answer means the token is dropped here (after its rotated refresh token was
    * stored); a broader answer is noted on the token, and said once when handed out.
@@ -309,9 +341,29 @@ export class TokenBroker {
     if (broader.length) token.broader = broader;
   }
 
-  /** POST /v1/login: the device flow, reported as events; closing the stream aborts it. */
+  /**
+   * POST /v1/login: the device flow, reported as events; closing the stream aborts it, and
+   * so do a newer login for the profile and a logout. The session it replaces is revoked.
+   */
   async login(req: LoginRequest, emit: (e: LoginEvent) => void, signal: AbortSignal): Promise<void> {
     const profile = this.preflightLogin(req);
+    const ticket = this.logins.begin(profile.name, signal);
+    try {
+      await this.deviceLogin(profile, req, emit, ticket.signal, ticket.cancelled);
+    } catch (e) {
+      throw ticket.cancelled() ?? e;
+    } finally {
+      ticket.end();
+    }
+  }
+
+  private async deviceLogin(
+    profile: ResolvedProfile,
+    req: LoginRequest,
+    emit: (e: LoginEvent) => void,
+    signal: AbortSignal,
+    cancelled: () => AuthctlError | undefined,
+  ): Promise<void> {
     const params: TokenParams = {
       scopes: req.scopes?.length ? uniqueInOrder(req.scopes) : profile.scopes,
       audience: req.audience ?? profile.audience,
@@ -337,33 +389,64 @@ export class TokenBroker {
     const set = await this.deps.oauth.pollDeviceToken(config, device, signal, params);
     this.remember(set);
     const subject = set.subject ?? subjectOf(set.accessToken);
-    const stored: StoredSession = {
-      v: 1,
-      ...grantFields(profile, params, config.serverMetadata().token_endpoint, set.scopes),
-      refreshToken: set.refreshToken,
-      subject,
-      obtainedAt: Math.floor(this.now() / 1000),
-      refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : undefined,
+    // It counts as minted for the profile's minimum validity: a refresh right after the login would not get a longer one.
+    const token: CachedToken = {
+      ...this.toCached(profile, set, params, set.scopes ?? params.scopes ?? [], set.refreshToken ? 'assume-an-hour' : 'never'),
+      mintedForSeconds: profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS,
     };
-    await this.refreshLock.run(profile.name, async () => {
-      this.cache.dropProfile(profile.name);
-      try {
-        await this.sessions.save(profile.name, stored);
-      } catch (e) {
-        await this.sessions.remove(profile.name, 'logged_out').catch(() => undefined);
-        throw e;
-      }
-      // The login's own token serves ordinary requests only if it carries no privileged scope.
-      const privileged = checkAnswerScopes(answerScopes(set.scopes, set.accessToken), undefined, profile.privileged?.scopes ?? []).privileged;
-      const defaultScopes = req.scopes?.length ? params.scopes : undefined;
-      // It counts as minted for the profile's minimum validity: a refresh right after the login would not get a longer one.
-      const minted = { ...this.toCached(profile, set, params, stored.scopes), mintedForSeconds: profile.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS };
-      if (!privileged.length) this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), minted);
-    });
+    const stored = sessionKeepsAccessToken(
+      {
+        v: 1,
+        ...grantFields(profile, params, config.serverMetadata().token_endpoint, set.scopes),
+        refreshToken: set.refreshToken,
+        subject,
+        obtainedAt: Math.floor(this.now() / 1000),
+        refreshExpiresAt: set.refreshExpiresIn ? Math.floor(this.now() / 1000) + set.refreshExpiresIn : undefined,
+      },
+      set.refreshToken,
+      token,
+    );
+    const newCredential = set.refreshToken ?? set.accessToken;
+    let replaced: string | undefined;
+    try {
+      await this.refreshLock.run(profile.name, async () => {
+        // Checked under the lock: a logout or a newer login that got here first wins.
+        const why = cancelled();
+        if (why) throw why;
+        const previous = await this.sessions.load(profile).catch(() => undefined);
+        replaced = previous?.stored?.refreshToken ?? previous?.stored?.accessToken;
+        this.cache.dropProfile(profile.name);
+        try {
+          await this.sessions.save(profile.name, stored);
+        } catch (e) {
+          await this.sessions.remove(profile.name, 'logged_out').catch(() => undefined);
+          throw e;
+        }
+        // The login's own token serves ordinary requests only if it carries no privileged scope.
+        const privileged = checkAnswerScopes(answerScopes(set.scopes, set.accessToken), undefined, profile.privileged?.scopes ?? []).privileged;
+        const defaultScopes = req.scopes?.length ? params.scopes : undefined;
+        if (!privileged.length) this.cache.set(this.cacheKey(profile, { ...params, scopes: defaultScopes }, 'ordinary'), token);
+      });
+    } catch (e) {
+      // The new session is dropped (cancelled, or not storable): revoke it rather than leave it live.
+      await this.revokeQuietly(profile, newCredential, 'the dropped login');
+      throw e;
+    }
+    if (replaced && replaced !== newCredential) await this.revokeQuietly(profile, replaced, 'the session this login replaces');
+    const end = sessionEnd(profile.name, stored);
     this.deps.log.info('logged in', { profile: profile.name, subject, refreshToken: Boolean(set.refreshToken), storage: this.deps.store.backend });
     this.recentFailures.clear(profile.name);
     const warning = this.deps.oauth.clock.warnOnce(profile.issuer);
-    emit({ event: 'success', profile: profile.name, subject, storage: this.deps.store.backend, ...(storageWarning ? { storageWarning } : {}), ...(warning ? { warning } : {}) });
+    emit({
+      event: 'success',
+      profile: profile.name,
+      subject,
+      storage: this.deps.store.backend,
+      refreshToken: Boolean(set.refreshToken),
+      ...end,
+      ...(storageWarning ? { storageWarning } : {}),
+      ...(warning ? { warning } : {}),
+    });
   }
 
   /** Checks a login request before its stream starts, so a refusal comes with a status code. */
@@ -374,28 +457,50 @@ export class TokenBroker {
     return profile;
   }
 
-  /** POST /v1/logout: revoke (RFC 7009), then delete locally whatever the provider said. */
+  /** RFC 7009 revocation where the provider offers it; a failure is logged, never fatal. */
+  private async revokeQuietly(profile: ResolvedProfile, token: string, what: string): Promise<void> {
+    try {
+      await this.deps.oauth.revoke(await this.deps.oauth.configFor(profile), token);
+    } catch (e) {
+      this.deps.log.warn(`could not revoke ${what} at the provider`, { profile: profile.name, reason: (e as Error).message });
+    }
+  }
+
+  /**
+   * POST /v1/logout: cancel a pending login, revoke (RFC 7009), then delete locally whatever
+   * the provider said. One profile failing (e.g. its keychain is out of reach) does not stop
+   * the others; each is reported.
+   */
   async logout(names: string[]): Promise<LogoutResponse> {
     const out: LogoutResponse = { profiles: [] };
     for (const name of names) {
-      const profile = this.profile(name);
       const entry = { profile: name, revoked: false, deleted: false } as LogoutResponse['profiles'][number];
-      await this.refreshLock.run(name, async () => {
-        const session = await this.sessions.load(profile);
-        const rt = session.stored?.refreshToken;
-        if (rt) {
-          try {
-            await this.deps.oauth.revoke(await this.deps.oauth.configFor(profile), rt);
-            entry.revoked = true;
-          } catch (e) {
-            entry.revokeError = (e as Error).message;
+      if (this.logins.cancel(name, cancelledByLogout(name))) entry.cancelledLogin = true;
+      try {
+        const profile = this.profile(name);
+        await this.refreshLock.run(name, async () => {
+          const session = await this.sessions.load(profile);
+          // Without a refresh token, the kept access token is the session.
+          const credential = session.stored?.refreshToken ?? session.stored?.accessToken;
+          if (credential) {
+            try {
+              await this.deps.oauth.revoke(await this.deps.oauth.configFor(profile), credential);
+              entry.revoked = true;
+            } catch (e) {
+              entry.revokeError = (e as Error).message;
+            }
           }
-        }
-        this.cache.dropProfile(name);
-        await this.sessions.remove(name, 'logged_out');
-        entry.deleted = true;
-      });
-      this.deps.log.info('logged out', { profile: name, revoked: entry.revoked });
+          this.cache.dropProfile(name);
+          await this.sessions.remove(name, 'logged_out');
+          entry.deleted = true;
+        });
+        this.deps.log.info('logged out', { profile: name, revoked: entry.revoked });
+      } catch (e) {
+        const err = e instanceof AuthctlError ? e : new AuthctlError('internal', (e as Error).message);
+        entry.error = err.message;
+        entry.errorCode = err.code;
+        this.deps.log.warn('could not log out', { profile: name, reason: err.message });
+      }
       out.profiles.push(entry);
     }
     return out;
@@ -427,9 +532,10 @@ export class TokenBroker {
         pendingWrite: s.pendingWrite || undefined,
         refreshTokenExpiresAt: s.stored?.refreshExpiresAt,
         clockWarning: this.deps.oauth.clock.warningFor(profile.issuer),
+        ...sessionStatus(profile.name, s, this.deps.store.backend, this.now()),
       };
     } catch (e) {
-      return { ...base, error: (e as Error).message };
+      return { ...base, error: (e as Error).message, ...unreadableSessionStatus(e) };
     }
   }
 
@@ -448,7 +554,7 @@ export class TokenBroker {
    * that granted more than asked.
    */
   private answer(t: CachedToken, minValid?: number): TokenResponse {
-    const out: TokenResponse = { accessToken: t.accessToken, tokenType: t.tokenType, expiresAt: Math.floor(t.expiresAt / 1000), scopes: t.scopes, profile: t.profile };
+    const out: TokenResponse = { accessToken: t.accessToken, tokenType: t.tokenType, expiresAt: Math.floor(reportedExpiry(t.expiresAt, this.now()) / 1000), scopes: t.scopes, profile: t.profile };
     const warnings: string[] = [];
     const short = minValid !== undefined && t.expiresAt - this.now() < minValid * 1000;
     if (short && this.warnedOnce.first(`min-valid ${t.profile} ${minValid} ${Math.round(t.lifetimeMs / 1000)}`)) warnings.push(shortLifetimeWarning(minValid, t.lifetimeMs));
@@ -466,18 +572,22 @@ export class TokenBroker {
     if (set.validationProblem) this.deps.log.warn("the provider's answer failed a check the agent does not need; using it as sent", { reason: set.validationProblem });
   }
 
-  /** Expiry from expires_in relative to the response, not the local clock against `exp`. */
-  private toCached(profile: ResolvedProfile, set: TokenSet, params: TokenParams, granted: string[]): CachedToken {
+  /**
+   * Expiry from expires_in relative to the response, not the local clock against `exp`.
+   * With neither: assume an hour when a refresh token can renew it, else the token does not
+   * expire (GitHub OAuth apps, whose tokens last until revoked).
+   */
+  private toCached(profile: ResolvedProfile, set: TokenSet, params: TokenParams, granted: string[], noExpiry: 'assume-an-hour' | 'never' = 'assume-an-hour'): CachedToken {
     let lifetime = set.expiresIn;
     if (lifetime === undefined) {
       const exp = expOf(set.accessToken);
-      lifetime = exp ? exp - Math.floor(this.now() / 1000) : FALLBACK_LIFETIME_S;
+      lifetime = exp ? exp - Math.floor(this.now() / 1000) : noExpiry === 'never' ? undefined : FALLBACK_LIFETIME_S;
     }
     return {
       accessToken: set.accessToken,
       tokenType: set.tokenType,
-      expiresAt: this.now() + lifetime * 1000,
-      lifetimeMs: lifetime * 1000,
+      expiresAt: lifetime === undefined ? NEVER_EXPIRES_MS : this.now() + lifetime * 1000,
+      lifetimeMs: lifetime === undefined ? NEVER_EXPIRES_MS - this.now() : lifetime * 1000,
       scopes: set.scopes ?? params.scopes ?? granted,
       profile: profile.name,
       issuer: profile.issuer,

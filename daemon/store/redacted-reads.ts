@@ -11,6 +11,8 @@ export function registerSecretsOnRead<S extends SessionStore>(store: S, remember
   store.get = async (profile: string) => {
     const session = await get(profile);
     remember(session?.refreshToken);
+    // A session without a refresh token keeps its access token (session-lifecycle.ts).
+    remember(session?.accessToken);
     return session;
   };
   return store;

@@ -26,6 +26,16 @@ export interface StoredSession {
   requestedScopes?: string[];
   obtainedAt: number;
   refreshExpiresAt?: number;
+  /**
+   * Only for a login that brought no refresh token (no offline_access, a GitHub OAuth app):
+   * the access token is then the whole session, so it is kept like one, with its expiry
+   * (unix seconds; absent when the provider gave none: such a token lasts until revoked).
+   */
+  accessToken?: string;
+  tokenType?: string;
+  accessTokenExpiresAt?: number;
+  /** Unix ms of the last write, so two copies (keychain and file) can be told apart. */
+  savedAt?: number;
 }
 
 export interface SessionStore {

@@ -75,6 +75,7 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
       if (!opts.json) {
         io.stderr.write(`Logged in to profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}.\n`);
         if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
+        if (ev.sessionNote) io.stderr.write(`Note: ${terminalSafe(ev.sessionNote)}\n`);
       }
       return EXIT.ok;
     case 'error':

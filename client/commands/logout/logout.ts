@@ -1,7 +1,7 @@
 /** `authctl logout [--profile P | --all]`: revoke at the provider, delete locally either way. */
 import { parseArgs } from 'node:util';
 import type { LogoutResponse } from '../../../shared/api.js';
-import { AuthctlError, EXIT } from '../../../shared/errors.js';
+import { AuthctlError, EXIT, exitCodeFor } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
 
@@ -16,15 +16,22 @@ export async function run(opts: LogoutOptions, io: CommandIO): Promise<number> {
   const res = await io.agent().call<LogoutResponse>('POST', '/v1/logout', opts.all ? { all: true } : { profile: opts.profile });
   if (opts.json) {
     io.stdout.write(JSON.stringify(res) + '\n');
-    return EXIT.ok;
+    const failed = res.profiles.find((p) => p.error);
+    return failed ? exitCodeFor(failed.errorCode ?? 'internal') : EXIT.ok;
   }
   if (!res.profiles.length) io.stderr.write('No profiles are configured; nothing to log out of.\n');
+  let exit: number = EXIT.ok;
   for (const p of res.profiles) {
-    if (p.revoked) io.stderr.write(`Logged out of "${p.profile}" (the refresh token was revoked at the provider).\n`);
+    if (p.cancelledLogin) io.stderr.write(`Cancelled the login waiting for approval for "${p.profile}".\n`);
+    if (p.error) {
+      // The others were still logged out; the exit code is the first failure's.
+      io.stderr.write(`Could not log out of "${p.profile}": ${terminalSafe(p.error)}\n`);
+      if (exit === EXIT.ok) exit = exitCodeFor(p.errorCode ?? 'internal');
+    } else if (p.revoked) io.stderr.write(`Logged out of "${p.profile}" (the session was revoked at the provider).\n`);
     else if (p.revokeError) io.stderr.write(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${terminalSafe(p.revokeError)}\n`);
     else io.stderr.write(`Logged out of "${p.profile}" (there was no session to revoke).\n`);
   }
-  return EXIT.ok;
+  return exit;
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {

@@ -45,6 +45,24 @@ describe('status rendering', () => {
     expect(text).toContain('error:   bad^[[31m');
   });
 
+  it('shows where each session is, when it ends, and a token that does not expire', () => {
+    const p = base.profiles[0]!;
+    const text = renderStatus(
+      {
+        ...base,
+        profiles: [
+          { ...p, name: 'gh', hasRefreshToken: false, pendingWrite: undefined, storedIn: 'keychain', sessionNote: 'no refresh token, and the token does not expire', cachedTokens: [{ key: 'k', scopes: ['repo'], expiresAt: Date.UTC(9999, 11, 31) / 1000 }] },
+          { ...p, name: 'ssh', state: 'unknown', storedIn: 'keychain', storeReachable: false, cachedTokens: [] },
+          { ...p, name: 'okta', pendingWrite: undefined, storedIn: 'file', sessionEndsAt: 1_000_086_400, cachedTokens: [] },
+        ],
+      },
+      1_000_000_000,
+    );
+    expect(text).toContain('gh  [user]\n  issuer:  https://idp.example\n  state:   logged in as alice\n  refresh token: none\n  stored in: keychain\n  session: no refresh token, and the token does not expire\n  token:   repo: does not expire\n');
+    expect(text).toContain('  stored in: keychain (which this agent cannot reach)\n');
+    expect(text).toContain('  stored in: file\n  session: ends at 2001-09-10T01:46:40Z\n');
+  });
+
   it('tells a new user how to add a profile', () => {
     expect(renderStatus({ ...base, profiles: [] }, 0)).toContain('authctl profile add NAME --issuer URL --client-id ID');
   });

@@ -19,6 +19,9 @@ export async function run(opts: StatusOptions, io: CommandIO, now = Date.now()):
   return EXIT.ok;
 }
 
+/** The agent's stand-in expiry (9999-12-31) for tokens the provider gave no expiry. */
+const NEVER_EXPIRES_S = Date.UTC(9999, 11, 31) / 1000;
+
 export function renderStatus(s: StatusResponse, now: number): string {
   const lines = [
     `agent: pid ${s.pid}, version ${s.version}, up ${duration(s.uptimeSeconds)}`,
@@ -40,10 +43,17 @@ export function renderStatus(s: StatusResponse, now: number): string {
     lines.push(`  issuer:  ${p.issuer}`);
     lines.push(`  state:   ${stateText(p.state)}${p.subject ? ` as ${p.subject}` : ''}`);
     lines.push(`  refresh token: ${p.hasRefreshToken ? 'stored' : 'none'}${p.pendingWrite ? ' (NOT YET WRITTEN to storage; retrying)' : ''}`);
+    if (p.storedIn) lines.push(`  stored in: ${p.storedIn}${p.storeReachable === false ? ' (which this agent cannot reach)' : ''}`);
+    if (p.sessionNote) lines.push(`  session: ${p.sessionNote}`);
+    else if (p.sessionEndsAt) lines.push(`  session: ends at ${new Date(p.sessionEndsAt * 1000).toISOString().replace('.000Z', 'Z')}`);
     if (p.error) lines.push(`  error:   ${p.error}`);
     if (p.clockWarning) lines.push(`  WARNING: ${p.clockWarning}`);
     for (const t of p.cachedTokens) {
       const left = t.expiresAt - Math.floor(now / 1000);
+      if (t.expiresAt >= NEVER_EXPIRES_S) {
+        lines.push(`  token:   ${t.scopes.join(' ') || '(default scopes)'}: does not expire`);
+        continue;
+      }
       const what = [t.scopes.join(' ') || '(default scopes)', t.audience && `aud ${t.audience}`, t.resource && `resource ${t.resource}`].filter(Boolean).join(', ');
       lines.push(`  token:   ${what}: ${left > 0 ? `expires in ${duration(left)}` : 'expired'}`);
     }
