@@ -105,6 +105,11 @@ export type OtpEnrollResponse =
       /** TOTP only: the new secret (base32) and its otpauth:// URI, shown once. */
       secret?: string;
       uri?: string;
+      /**
+       * The first method (no OTP approved it): the confirming code must come from the same
+       * terminal session, typed on /dev/tty, never from askpass.
+       */
+      first?: boolean;
     }
   | { status: 'enrolled'; method: OtpMethodName; publicId?: string };
 
@@ -141,6 +146,11 @@ export interface LoginRequest {
   profile?: string;
   scopes?: string[];
   audience?: string;
+  /**
+   * The second, privileged login of a profile whose policy sets `separateGrant`: just the
+   * privileged scopes, a fresh sign-in, the refresh token kept in agent memory only.
+   */
+  privileged?: boolean;
 }
 
 export type LoginEvent =
@@ -198,6 +208,8 @@ export interface ProfileStatus {
   refreshTokenExpiresAt?: number;
   /** Set while the provider's clock is more than 30 s from the agent's (from its Date header). */
   clockWarning?: string;
+  /** `separateGrant` profiles: until when (unix seconds) the in-memory privileged session lasts. */
+  privilegedSessionExpiresAt?: number;
   cachedTokens: CachedTokenInfo[];
   error?: string;
 }
