@@ -167,7 +167,18 @@ export type LoginEvent =
       storageWarning?: string;
     }
   | { event: 'waiting'; interval: number }
-  | { event: 'success'; profile: string; subject?: string; storage: StorageBackendName; storageWarning?: string; /** e.g. the provider's clock is far from ours (said once). */ warning?: string }
+  | {
+      event: 'success';
+      profile: string;
+      subject?: string;
+      /** `memory` for a privileged login (`separateGrant`): its refresh token is never stored. */
+      storage: StorageBackendName | 'memory';
+      storageWarning?: string;
+      /** A privileged login: unix seconds until its in-memory session ends. */
+      privilegedUntil?: number;
+      /** e.g. the provider's clock is far from ours (said once). */
+      warning?: string;
+    }
   | { event: 'error'; error: ErrorCode; message: string };
 
 export interface LogoutRequest {
