@@ -117,7 +117,6 @@ export class OtpEnrollment {
     // The check at start is stale by now: another enrolment may have finished in between.
     const conflict = await this.deps.store.transaction<AuthctlError | undefined>(async (record) => {
       const now = enrolledMethods(record);
-      if (now.includes(req.method)) return { result: alreadyEnrolled(req.method) };
       if (entry.firstFrom && now.length) {
         return {
           result: new AuthctlError(
@@ -126,6 +125,7 @@ export class OtpEnrollment {
           ),
         };
       }
+      if (now.includes(req.method)) return { result: alreadyEnrolled(req.method) };
       return { next: v.totp ? { ...record, totp: v.totp } : { ...record, yubikey: v.yubikey }, result: undefined };
     });
     const who = { peerPid: requester.pid, peerExe: requester.exe, peerUid: requester.uid, ...(entry.firstFrom ? { tty: entry.firstFrom.name, session: entry.firstFrom.sid } : {}) };
