@@ -40,6 +40,10 @@ export function renderStatus(s: StatusResponse, now: number): string {
     lines.push(`  issuer:  ${p.issuer}`);
     lines.push(`  state:   ${stateText(p.state)}${p.subject ? ` as ${p.subject}` : ''}`);
     lines.push(`  refresh token: ${p.hasRefreshToken ? 'stored' : 'none'}${p.pendingWrite ? ' (NOT YET WRITTEN to storage; retrying)' : ''}`);
+    if (p.privilegedSessionExpiresAt) {
+      const left = p.privilegedSessionExpiresAt - Math.floor(now / 1000);
+      lines.push(`  privileged sign-in: in agent memory, ${left > 0 ? `ends in ${duration(left)}` : 'ended'}`);
+    }
     if (p.error) lines.push(`  error:   ${p.error}`);
     if (p.clockWarning) lines.push(`  WARNING: ${p.clockWarning}`);
     for (const t of p.cachedTokens) {
