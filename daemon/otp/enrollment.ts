@@ -99,7 +99,7 @@ export class OtpEnrollment {
     if (!entry || entry.expiresAt <= this.now() || entry.enrolment.method !== req.method || entry.pid !== requester.pid) {
       throw new AuthctlError('otp_invalid', 'that enrolment has expired or is unknown: start again with `authctl otp enroll`');
     }
-    if (entry.firstFrom && !sameTerminalSession(entry.firstFrom, this.terminalFor('confirm', requester))) {
+    if (entry.firstFrom && !sameTerminalAsStart(entry.firstFrom, this.terminalFor('confirm', requester))) {
       this.pending.delete(req.enrollmentId!);
       throw new AuthctlError('otp_required', 'a first enrolment is confirmed on the terminal it was started from: run `authctl otp enroll` again in one terminal');
     }
@@ -189,6 +189,14 @@ export class OtpEnrollment {
       ...(lockedMs > 0 ? { lockedUntil: Math.ceil((this.now() + lockedMs) / 1000) } : {}),
     };
   }
+}
+
+/**
+ * The confirmation comes from the process that started (the pid is bound), still in that
+ * terminal session; where the platform gives only the terminal's name (macOS, BSD), the name.
+ */
+function sameTerminalAsStart(start: TerminalSession, now: TerminalSession): boolean {
+  return start.sid < 0 ? start.name === now.name : sameTerminalSession(start, now);
 }
 
 function alreadyEnrolled(method: OtpMethodName): AuthctlError {
