@@ -163,4 +163,17 @@ describe('privileged.separateGrant', () => {
     const plain = await agent.client.call<TokenResponse>('POST', '/v1/token', { profile: 'p' });
     expect(scopesOf(plain.accessToken)).toContain('api:read');
   });
+
+  it('logout revokes and forgets the privileged sign-in along with the session', async () => {
+    const login = await loginViaCli(['--profile', 'p', '--privileged'], home.env, (userCode) => idp.approveDevice(userCode));
+    expect(login.code, login.stderr).toBe(0);
+    const before = await agent.client.call<StatusResponse>('GET', '/v1/status');
+    expect(before.profiles.find((p) => p.name === 'p')!.privilegedSessionExpiresAt).toEqual(expect.any(Number));
+    idp.resetCounts();
+    await agent.client.call('POST', '/v1/logout', { profile: 'p' });
+    expect(idp.counts().revocation).toBe(2);
+    const after = await agent.client.call<StatusResponse>('GET', '/v1/status');
+    expect(after.profiles.find((p) => p.name === 'p')!.privilegedSessionExpiresAt).toBeUndefined();
+    expect((await refusal(agent.client.call('POST', '/v1/token', { profile: 'p', privileged: true }))).code).toBe('login_required');
+  });
 });
