@@ -23,7 +23,6 @@ describe('config validation', () => {
     [{ profiles: { w: { ...profile, privileged: { separateGrant: 'yes' } } } }, /privileged.separateGrant must be true or false/],
     [{ profiles: { w: { ...profile, privileged: { requireEnrollment: true } } } }, /privileged: unknown setting "requireEnrollment"/],
     [{ profiles: { w: { ...profile, privileged: { separateGrant: true, sessionSeconds: 10 } } } }, /sessionSeconds must be a whole number of seconds from 60/],
-    [{ profiles: { w: { ...profile, privileged: { sessionSeconds: 600 } } } }, /need "separateGrant": true/],
     [[], /top level must be a JSON object/],
   ])('rejects %j', (raw, message) => {
     const err = (() => {

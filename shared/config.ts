@@ -401,8 +401,6 @@ function validatePolicy(raw: unknown, at: string, fail: (what: string) => never)
     if (typeof r.acrValues !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(r.acrValues)) fail(`${at}.acrValues must be space-separated ACR values`);
     out.acrValues = r.acrValues as string;
   }
-  if ((out.sessionSeconds !== undefined || out.maxAge !== undefined || out.acrValues !== undefined) && !out.separateGrant)
-    fail(`${at}: sessionSeconds, maxAge and acrValues apply to the privileged login and need "separateGrant": true`);
   return out;
 }
 
