@@ -133,6 +133,7 @@ export class PrivilegedGrants {
     emit({
       event: 'verification',
       profile: profile.name,
+      issuer: profile.issuer,
       userCode: device.userCode,
       verificationUri: device.verificationUri,
       verificationUriComplete: device.verificationUriComplete,
