@@ -87,8 +87,9 @@ describe('YubiKey OTP, offline', () => {
   it('enrols with the AES key and public id, learning the private uid from a first OTP', async () => {
     const wrongKey = await enrolOnTerminal(['--aes-key', OTHER_KEY.aesKeyHex, '--public-id', VECTOR_KEY.publicId], otp(1, 0));
     await wrongKey.waitFor(/does not decrypt[\s\S]*to finish enrolling: /);
+    // Cancelled: exit 4 at the prompt, or 130 when Ctrl-C lands before the prompt turned echo off.
     wrongKey.typeLine('\x03');
-    expect(await wrongKey.exit).toBe(4);
+    expect([4, 130]).toContain(await wrongKey.exit);
     const done = await enrolOnTerminal(['--aes-key', VECTOR_KEY.aesKeyHex, '--public-id', VECTOR_KEY.publicId], otp(1, 0));
     expect(await done.exit).toBe(0);
     expect(done.output()).toContain(`Enrolled YubiKey ${VECTOR_KEY.publicId}.`);
