@@ -105,6 +105,19 @@ export const askForSecret: SecretPrompt = async (text, env, deadline) => {
   );
 };
 
+/**
+ * The terminal only, never AUTHCTL_ASKPASS: for the code that confirms a first enrolment,
+ * which must be typed by the person at the terminal that started it.
+ */
+export const askOnTerminal: SecretPrompt = async (text, _env, deadline) => {
+  const fd = openTerminal();
+  if (fd !== undefined) return readHidden(fd, text, deadline);
+  throw new AuthctlError(
+    'otp_required',
+    'the first one-time password method must be enrolled from a terminal, and this command has none (AUTHCTL_ASKPASS is not used for it): run `authctl otp enroll` in a terminal',
+  );
+};
+
 function openTerminal(): number | undefined {
   try {
     return openSync('/dev/tty', 'r+');

@@ -108,6 +108,11 @@ export type OtpEnrollResponse =
       /** TOTP only: the new secret (base32) and its otpauth:// URI, shown once. */
       secret?: string;
       uri?: string;
+      /**
+       * The first method (no OTP approved it): the confirming code must come from the same
+       * terminal session, typed on /dev/tty, never from askpass.
+       */
+      first?: boolean;
     }
   | { status: 'enrolled'; method: OtpMethodName; publicId?: string };
 
@@ -144,6 +149,11 @@ export interface LoginRequest {
   profile?: string;
   scopes?: string[];
   audience?: string;
+  /**
+   * The second, privileged login of a profile whose policy sets `separateGrant`: just the
+   * privileged scopes, a fresh sign-in, the refresh token kept in agent memory only.
+   */
+  privileged?: boolean;
 }
 
 export type LoginEvent =
@@ -164,8 +174,11 @@ export type LoginEvent =
       event: 'success';
       profile: string;
       subject?: string;
-      storage: StorageBackendName;
+      /** `memory` for a privileged login (`separateGrant`): its refresh token is never stored. */
+      storage: StorageBackendName | 'memory';
       storageWarning?: string;
+      /** A privileged login: unix seconds until its in-memory session ends. */
+      privilegedUntil?: number;
       /** e.g. the provider's clock is far from ours (said once). */
       warning?: string;
       /** False when the provider gave no refresh token: the session cannot renew itself. */
@@ -233,6 +246,8 @@ export interface ProfileStatus {
   sessionEndsAt?: number;
   /** For people: why the session cannot renew itself, and when it ends. */
   sessionNote?: string;
+  /** `separateGrant` profiles: until when (unix seconds) the in-memory privileged session lasts. */
+  privilegedSessionExpiresAt?: number;
   cachedTokens: CachedTokenInfo[];
   error?: string;
 }

@@ -20,6 +20,9 @@ describe('config validation', () => {
     [{ storage: 'cloud' }, /"storage" must be/],
     [{ profiles: { w: { ...profile, clusters: [] } } }, /clusters must be a list of Kubernetes API server URLs/],
     [{ profiles: { w: { ...profile, clusters: ['k8s.example.com'] } } }, /clusters must be a list/],
+    [{ profiles: { w: { ...profile, privileged: { separateGrant: 'yes' } } } }, /privileged.separateGrant must be true or false/],
+    [{ profiles: { w: { ...profile, privileged: { requireEnrollment: true } } } }, /privileged: unknown setting "requireEnrollment"/],
+    [{ profiles: { w: { ...profile, privileged: { separateGrant: true, sessionSeconds: 10 } } } }, /sessionSeconds must be a whole number of seconds from 60/],
     [[], /top level must be a JSON object/],
   ])('rejects %j', (raw, message) => {
     const err = (() => {
@@ -104,6 +107,15 @@ describe('merging system and user config', () => {
     expect(merged.profiles.get('p')!.privileged).toMatchObject({ scopes: ['admin:all'], cacheSeconds: 0 });
     const dropped = mergeConfigs({ profiles: { p: { ...profile, privileged: { scopes: ['admin:all'] } } } }, { profiles: { p: profile } });
     expect(dropped.profiles.get('p')!.privileged?.scopes).toEqual(['admin:all']);
+  });
+
+  it('a system separateGrant or requireEnrolment cannot be switched off, and the shorter privileged session wins', () => {
+    const sys = { scopes: ['admin:all'], separateGrant: true, requireEnrolment: true, sessionSeconds: 3600, maxAge: 0, acrValues: 'urn:mfa' };
+    const merged = mergeConfigs(
+      { profiles: { p: { ...profile, privileged: sys } } },
+      { profiles: { p: { ...profile, privileged: { scopes: [], separateGrant: false, requireEnrolment: false, sessionSeconds: 86400, maxAge: 600 } } } },
+    );
+    expect(merged.profiles.get('p')!.privileged).toMatchObject({ separateGrant: true, requireEnrolment: true, sessionSeconds: 3600, maxAge: 0, acrValues: 'urn:mfa' });
   });
 
   it('an admin requiring the keychain wins over a user preferring a file', () => {

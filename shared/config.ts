@@ -12,7 +12,27 @@ export interface PrivilegedPolicy {
   audiences?: string[];
   resources?: string[];
   cacheSeconds?: number;
+  /**
+   * No grant carrying the privileged scopes is obtained while no OTP method is enrolled: the
+   * login that would ask for them is refused with the command to enrol (closes the window in
+   * which the first enrolment is anyone's).
+   */
+  requireEnrolment?: boolean;
+  /**
+   * The privileged scopes are never part of the persisted login grant: `authctl login
+   * --privileged` gets them in a second login whose refresh token stays in agent memory.
+   */
+  separateGrant?: boolean;
+  /** How long that in-memory privileged session lasts at most (default 8 h). */
+  sessionSeconds?: number;
+  /** The privileged login's `max_age` (OpenID Connect Core §3.1.2.1; 0 asks for a fresh sign-in). */
+  maxAge?: number;
+  /** The privileged login's `acr_values` (RFC 9470 step-up), space-separated. */
+  acrValues?: string;
 }
+
+/** Default for privileged.sessionSeconds: a working day. */
+export const DEFAULT_PRIVILEGED_SESSION_SECONDS = 8 * 3600;
 
 export interface Profile {
   issuer: string;
@@ -405,6 +425,8 @@ function validateMatchRule(raw: unknown, at: string, fail: (what: string) => nev
 function validatePolicy(raw: unknown, at: string, fail: (what: string) => never): PrivilegedPolicy {
   if (!isObject(raw)) fail(`${at} must be an object`);
   const r = raw as Record<string, unknown>;
+  const known = ['scopes', 'audiences', 'resources', 'cacheSeconds', 'requireEnrolment', 'separateGrant', 'sessionSeconds', 'maxAge', 'acrValues'];
+  for (const key of Object.keys(r)) if (!known.includes(key)) fail(`${at}: unknown setting "${key}"`);
   const out: PrivilegedPolicy = {};
   for (const key of ['scopes', 'audiences', 'resources'] as const) {
     if (r[key] === undefined) continue;
@@ -415,6 +437,25 @@ function validatePolicy(raw: unknown, at: string, fail: (what: string) => never)
   if (r.cacheSeconds !== undefined) {
     if (typeof r.cacheSeconds !== 'number' || r.cacheSeconds < 0) fail(`${at}.cacheSeconds must be >= 0`);
     out.cacheSeconds = r.cacheSeconds as number;
+  }
+  for (const key of ['requireEnrolment', 'separateGrant'] as const) {
+    if (r[key] === undefined) continue;
+    if (typeof r[key] !== 'boolean') fail(`${at}.${key} must be true or false`);
+    out[key] = r[key] as boolean;
+  }
+  if (r.sessionSeconds !== undefined) {
+    const v = r.sessionSeconds;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 60 || v > 7 * 86400) fail(`${at}.sessionSeconds must be a whole number of seconds from 60 to 604800`);
+    out.sessionSeconds = v as number;
+  }
+  if (r.maxAge !== undefined) {
+    const v = r.maxAge;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`${at}.maxAge must be a whole number of seconds, 0 or more`);
+    out.maxAge = v as number;
+  }
+  if (r.acrValues !== undefined) {
+    if (typeof r.acrValues !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(r.acrValues)) fail(`${at}.acrValues must be space-separated ACR values`);
+    out.acrValues = r.acrValues as string;
   }
   return out;
 }
@@ -505,12 +546,23 @@ function mergePolicy(sys?: PrivilegedPolicy, user?: PrivilegedPolicy): Privilege
   if (!sys) return user;
   if (!user) return sys;
   const union = (a?: string[], b?: string[]) => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
-  return {
+  const shorter = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+  const out: PrivilegedPolicy = {
     scopes: union(sys.scopes, user.scopes),
     audiences: union(sys.audiences, user.audiences),
     resources: union(sys.resources, user.resources),
     cacheSeconds: Math.min(sys.cacheSeconds ?? 0, user.cacheSeconds ?? 0),
   };
+  // Either side may make the policy stricter, never weaker.
+  if (sys.requireEnrolment || user.requireEnrolment) out.requireEnrolment = true;
+  if (sys.separateGrant || user.separateGrant) out.separateGrant = true;
+  const session = shorter(sys.sessionSeconds, user.sessionSeconds);
+  if (session !== undefined) out.sessionSeconds = session;
+  const maxAge = shorter(sys.maxAge, user.maxAge);
+  if (maxAge !== undefined) out.maxAge = maxAge;
+  const acr = sys.acrValues ?? user.acrValues;
+  if (acr !== undefined) out.acrValues = acr;
+  return out;
 }
 
 /** Which profile a request means: explicit, then the configured default, then the only one. */

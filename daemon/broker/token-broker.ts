@@ -34,6 +34,8 @@ import { uniqueInOrder } from '../../shared/scopes.js';
 import type { OtpService } from '../otp/otp-service.js';
 import { ANSWER_DEADLINE_MS, answerWithin, RecentRefreshFailures } from './refresh-backoff.js';
 import { FederatedTokens } from './federated-token.js';
+import { PrivilegedApprovals } from './privileged-approvals.js';
+import { checkEnrolmentBeforeGrant, ordinaryLoginScopes, PrivilegedGrants } from './privileged-grant.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -70,6 +72,10 @@ export class TokenBroker {
   private readonly recentFailures: RecentRefreshFailures;
   /** Federation profiles (CI): daemon/broker/federated-token.ts. */
   private readonly federated: FederatedTokens;
+  /** Privileged tokens are reused only within cacheSeconds, and only in the approving terminal session. */
+  private readonly approvals = new PrivilegedApprovals();
+  /** `separateGrant` profiles: the privileged sign-in, in memory only. */
+  private readonly privilegedGrants: PrivilegedGrants;
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
@@ -77,6 +83,7 @@ export class TokenBroker {
     this.sessions = new SessionTable(deps.store, deps.log);
     this.recentFailures = new RecentRefreshFailures(deps.refreshFailureMemoryMs, this.now);
     this.federated = new FederatedTokens({ oauth: deps.oauth, log: deps.log, redactor: deps.redactor, cache: this.cache, now: () => this.now() });
+    this.privilegedGrants = new PrivilegedGrants({ oauth: deps.oauth, log: deps.log, redactor: deps.redactor, otp: deps.otp, now: this.now });
   }
 
   profile(requested?: string): ResolvedProfile {
@@ -175,19 +182,28 @@ export class TokenBroker {
   ): Promise<TokenResponse> {
     const key = this.cacheKey(profile, params, 'privileged');
     const hit = this.cache.get(key);
-    if (hit && (hit.usableUntil ?? 0) > this.now() && this.fresh(hit, minValid)) {
+    if (hit && (hit.usableUntil ?? 0) > this.now() && this.approvals.reusable(key, peer.pid, this.now()) && this.fresh(hit, minValid)) {
       outcome('cached');
       return this.answer(hit, minValid);
     }
     try {
       if (!this.deps.otp) throw new AuthctlError('otp_required', `${policy.reason}, and this agent has no one-time password support`);
-      // The OTP is asked for only once the grant is known to serve the request.
-      const { grant } = await this.servableSession(profile, params);
-      checkScopesGranted(profile, grant, params.scopes);
+      // With separateGrant the privileged scopes come from the in-memory privileged sign-in:
+      // without it there is nothing to mint from, so say so before asking for an OTP.
+      const separate = Boolean(profile.privileged?.separateGrant);
+      if (separate) this.privilegedGrants.require(profile);
+      else {
+        // The OTP is asked for only once the grant is known to serve the request.
+        const { grant } = await this.servableSession(profile, params);
+        checkScopesGranted(profile, grant, params.scopes);
+      }
       const approval = { action: 'token' as const, profile: profile.name, scopes: params.scopes, audience: params.audience, resource: params.resource };
       await this.deps.otp.gate.require({ answer: req.otp, approval, reason: policy.reason, requester: peer });
-      const token = { ...(await this.refreshLock.run(profile.name, () => this.refresh(profile, params, 'privileged'))), mintedForSeconds: minValid };
-      if (policy.cacheSeconds > 0) this.cache.set(key, { ...token, usableUntil: this.now() + policy.cacheSeconds * 1000 });
+      const minted = separate
+        ? this.toCached(profile, await this.privilegedGrants.refresh(profile, params), params, [])
+        : await this.refreshLock.run(profile.name, () => this.refresh(profile, params, 'privileged'));
+      const token = { ...minted, mintedForSeconds: minValid };
+      if (this.approvals.remember(key, peer.pid, policy.cacheSeconds, this.now())) this.cache.set(key, { ...token, usableUntil: this.now() + policy.cacheSeconds * 1000 });
       outcome('privileged');
       return this.answer(token, minValid);
     } catch (e) {
@@ -347,6 +363,7 @@ export class TokenBroker {
    */
   async login(req: LoginRequest, emit: (e: LoginEvent) => void, signal: AbortSignal): Promise<void> {
     const profile = this.preflightLogin(req);
+    if (req.privileged) return this.privilegedGrants.login(profile, emit, signal);
     const ticket = this.logins.begin(profile.name, signal);
     try {
       await this.deviceLogin(profile, req, emit, ticket.signal, ticket.cancelled);
@@ -365,10 +382,11 @@ export class TokenBroker {
     cancelled: () => AuthctlError | undefined,
   ): Promise<void> {
     const params: TokenParams = {
-      scopes: req.scopes?.length ? uniqueInOrder(req.scopes) : profile.scopes,
+      scopes: ordinaryLoginScopes(profile, req.scopes?.length ? uniqueInOrder(req.scopes) : undefined),
       audience: req.audience ?? profile.audience,
       resource: profile.resource,
     };
+    await checkEnrolmentBeforeGrant(profile, params.scopes, this.deps.otp);
     const storageWarning = this.deps.store.warning;
     const observer = loginPollObserver(this.deps.oauth, (interval) => emit({ event: 'waiting', interval }));
     const config = await this.deps.oauth.configFor(profile, observer.fetch);
@@ -491,6 +509,7 @@ export class TokenBroker {
             }
           }
           this.cache.dropProfile(name);
+          await this.privilegedGrants.drop(profile);
           await this.sessions.remove(name, 'logged_out');
           entry.deleted = true;
         });
@@ -533,6 +552,7 @@ export class TokenBroker {
         refreshTokenExpiresAt: s.stored?.refreshExpiresAt,
         clockWarning: this.deps.oauth.clock.warningFor(profile.issuer),
         ...sessionStatus(profile.name, s, this.deps.store.backend, this.now()),
+        privilegedSessionExpiresAt: ((ms) => (ms ? Math.floor(ms / 1000) : undefined))(this.privilegedGrants.expiresAt(profile)),
       };
     } catch (e) {
       return { ...base, error: (e as Error).message, ...unreadableSessionStatus(e) };

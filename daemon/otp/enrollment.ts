@@ -1,8 +1,16 @@
 /**
  * Enrolling, listing and removing OTP methods. A method becomes active only once a first
  * code from it is confirmed (so a mistyped secret never locks the user out), and while
- * any method is enrolled, adding, replacing or removing one needs an OTP from an enrolled
- * method: otherwise any process of the user could swap in a secret of its own.
+ * any method is enrolled, adding or removing one needs an OTP from an enrolled method:
+ * otherwise any process of the user could swap in a secret of its own. An enrolled method
+ * is never replaced (remove it first), and the confirmation re-checks all of this inside
+ * the store transaction, so an enrolment started before another one finished cannot land
+ * over it.
+ *
+ * The first enrolment is trust on first use: whoever enrols first holds the gate. So it
+ * must be started and confirmed from a process with a controlling terminal, the same
+ * terminal session both times (the CLI reads the code from /dev/tty, never from askpass),
+ * and the audit log records who enrolled.
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -16,6 +24,7 @@ import type {
 import { checkIssuerUrl } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
 import type { Logger } from '../log.js';
+import { peerTerminal, sameTerminalSession, type TerminalSession } from '../peer-terminal.js';
 import type { OtpGate } from './otp-gate.js';
 import { enrolledMethods, type OtpRecord, type OtpStore } from './otp-store.js';
 import { generateTotpSecret, totpUri } from './totp.js';
@@ -31,7 +40,16 @@ export interface OtpEnrollmentDeps {
   now?: () => number;
 }
 
-type Requester = { pid?: number; exe?: string };
+type Requester = { pid?: number; exe?: string; uid?: number };
+
+interface PendingEntry {
+  enrolment: PendingEnrolment;
+  pid?: number;
+  expiresAt: number;
+  tries: number;
+  /** Set for a first enrolment (no OTP approved it): the terminal session it was started from. */
+  firstFrom?: TerminalSession;
+}
 
 const PENDING_TTL_MS = 10 * 60_000;
 const CONFIRM_TRIES = 5;
@@ -39,7 +57,7 @@ const MAX_PENDING = 8;
 const LABEL: Record<OtpMethodName, string> = { totp: 'TOTP', yubikey: 'YubiKey' };
 
 export class OtpEnrollment {
-  private readonly pending = new Map<string, { enrolment: PendingEnrolment; pid?: number; expiresAt: number; tries: number }>();
+  private readonly pending = new Map<string, PendingEntry>();
   private readonly now: () => number;
 
   constructor(private readonly deps: OtpEnrollmentDeps) {
@@ -49,21 +67,25 @@ export class OtpEnrollment {
   /** Step 1: check the settings, ask for an OTP if a method exists, keep the new method pending. */
   async start(req: OtpEnrollRequest, requester: Requester): Promise<OtpEnrollResponse> {
     const enrolment = pendingFrom(req);
-    const record = await this.deps.store.read();
-    if (enrolledMethods(record).length) {
+    const enrolled = enrolledMethods(await this.deps.store.read());
+    if (enrolled.includes(req.method)) throw alreadyEnrolled(req.method);
+    let firstFrom: TerminalSession | undefined;
+    if (enrolled.length) {
       await this.deps.gate.require({
         answer: req.otp,
         approval: { action: 'otp_enroll', method: req.method },
         reason: `enrolling a ${LABEL[req.method]} method changes what can approve privileged requests`,
         requester,
       });
+    } else {
+      firstFrom = this.terminalFor('start', requester);
     }
     const now = this.now();
     for (const [id, p] of this.pending) if (p.expiresAt <= now || this.pending.size >= MAX_PENDING) this.pending.delete(id);
     const enrollmentId = randomBytes(18).toString('base64url');
     const expiresAt = now + PENDING_TTL_MS;
-    this.pending.set(enrollmentId, { enrolment, pid: requester.pid, expiresAt, tries: 0 });
-    const out: OtpEnrollResponse = { status: 'pending', method: req.method, enrollmentId, expiresAt: Math.floor(expiresAt / 1000) };
+    this.pending.set(enrollmentId, { enrolment, pid: requester.pid, expiresAt, tries: 0, firstFrom });
+    const out: OtpEnrollResponse = { status: 'pending', method: req.method, enrollmentId, expiresAt: Math.floor(expiresAt / 1000), ...(firstFrom ? { first: true } : {}) };
     if (enrolment.method === 'totp') {
       out.secret = enrolment.secret;
       out.uri = totpUri({ secret: enrolment.secret, account: this.deps.account, issuer: 'authctl' });
@@ -71,11 +93,15 @@ export class OtpEnrollment {
     return out;
   }
 
-  /** Step 2: a first code from the new method activates it. */
+  /** Step 2: a first code from the new method activates it, unless the enrolled methods changed meanwhile. */
   async confirm(req: OtpEnrollRequest, requester: Requester): Promise<OtpEnrollResponse> {
     const entry = this.pending.get(req.enrollmentId ?? '');
     if (!entry || entry.expiresAt <= this.now() || entry.enrolment.method !== req.method || entry.pid !== requester.pid) {
       throw new AuthctlError('otp_invalid', 'that enrolment has expired or is unknown: start again with `authctl otp enroll`');
+    }
+    if (entry.firstFrom && !sameTerminalAsStart(entry.firstFrom, this.terminalFor('confirm', requester))) {
+      this.pending.delete(req.enrollmentId!);
+      throw new AuthctlError('otp_required', 'a first enrolment is confirmed on the terminal it was started from: run `authctl otp enroll` again in one terminal');
     }
     const v = await this.deps.verifier.confirm(entry.enrolment, req.code ?? '');
     if (!v.ok) {
@@ -88,9 +114,40 @@ export class OtpEnrollment {
       throw new AuthctlError('otp_invalid', v.reason, { attemptsLeft });
     }
     this.pending.delete(req.enrollmentId!);
-    await this.deps.store.transaction(async (record) => ({ next: v.totp ? { ...record, totp: v.totp } : { ...record, yubikey: v.yubikey }, result: undefined }));
-    this.deps.log.audit({ event: 'otp', outcome: 'enrolled', method: req.method, peerPid: requester.pid, peerExe: requester.exe });
+    // The check at start is stale by now: another enrolment may have finished in between.
+    const conflict = await this.deps.store.transaction<AuthctlError | undefined>(async (record) => {
+      const now = enrolledMethods(record);
+      if (entry.firstFrom && now.length) {
+        return {
+          result: new AuthctlError(
+            'otp_required',
+            `another enrolment (${now.map((m) => LABEL[m]).join(', ')}) finished first, and enrolling now needs an OTP from it: run \`authctl otp enroll\` again`,
+          ),
+        };
+      }
+      if (now.includes(req.method)) return { result: alreadyEnrolled(req.method) };
+      return { next: v.totp ? { ...record, totp: v.totp } : { ...record, yubikey: v.yubikey }, result: undefined };
+    });
+    const who = { peerPid: requester.pid, peerExe: requester.exe, peerUid: requester.uid, ...(entry.firstFrom ? { tty: entry.firstFrom.name, session: entry.firstFrom.sid } : {}) };
+    if (conflict) {
+      this.deps.log.audit({ event: 'otp', outcome: 'enrol_refused', method: req.method, why: 'enrolled methods changed', ...who });
+      throw conflict;
+    }
+    this.deps.log.audit({ event: 'otp', outcome: 'enrolled', method: req.method, approvedBy: entry.firstFrom ? 'first use, from a terminal' : 'otp', ...who });
     return { status: 'enrolled', method: req.method, ...(v.yubikey ? { publicId: v.yubikey.publicId } : {}) };
+  }
+
+  /** The requester's terminal session; a first enrolment without one is refused. */
+  private terminalFor(step: 'start' | 'confirm', requester: Requester): TerminalSession {
+    const t = peerTerminal(requester.pid);
+    if (t.kind === 'terminal') return t.session;
+    this.deps.log.audit({ event: 'otp', outcome: 'enrol_refused', why: `no terminal at ${step}`, peerPid: requester.pid, peerExe: requester.exe, peerUid: requester.uid });
+    throw new AuthctlError(
+      'otp_required',
+      t.kind === 'none'
+        ? 'the first one-time password method must be enrolled from a terminal (whoever enrols first holds the gate): run `authctl otp enroll --totp` in a terminal'
+        : 'the agent cannot tell which terminal this request comes from, and the first one-time password method must be enrolled from a terminal: run `authctl otp enroll --totp` in a terminal',
+    );
   }
 
   async remove(req: OtpRemoveRequest, requester: Requester): Promise<OtpRemoveResponse> {
@@ -110,7 +167,7 @@ export class OtpEnrollment {
       for (const m of targets) delete next[m];
       return { next, result: undefined };
     });
-    this.deps.log.audit({ event: 'otp', outcome: 'removed', methods: targets, peerPid: requester.pid, peerExe: requester.exe });
+    this.deps.log.audit({ event: 'otp', outcome: 'removed', methods: targets, peerPid: requester.pid, peerExe: requester.exe, peerUid: requester.uid });
     return { removed: targets };
   }
 
@@ -132,6 +189,19 @@ export class OtpEnrollment {
       ...(lockedMs > 0 ? { lockedUntil: Math.ceil((this.now() + lockedMs) / 1000) } : {}),
     };
   }
+}
+
+/**
+ * The confirmation comes from the process that started (the pid is bound), still in that
+ * terminal session; where the platform gives only the terminal's name (macOS, BSD), the name.
+ */
+function sameTerminalAsStart(start: TerminalSession, now: TerminalSession): boolean {
+  return start.sid < 0 ? start.name === now.name : sameTerminalSession(start, now);
+}
+
+function alreadyEnrolled(method: OtpMethodName): AuthctlError {
+  const flag = method === 'totp' ? '--totp' : '--yubikey';
+  return new AuthctlError('usage', `a ${LABEL[method]} method is already enrolled, and enrolling never replaces one: remove it first with \`authctl otp remove ${flag}\`, then enrol again`);
 }
 
 /** The settings of a new method, checked; messages never repeat a secret value. */

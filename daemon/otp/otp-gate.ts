@@ -53,7 +53,7 @@ export class OtpGate {
       this.deps.log.audit({ event: 'otp', outcome, ...req.approval, peerPid: req.requester.pid, peerExe: req.requester.exe, ...extra });
     if (!methods.length) {
       audit('no_method');
-      throw new AuthctlError('otp_required', `${req.reason}, and no one-time password method is enrolled: enrol one with \`authctl otp enroll --totp\``);
+      throw new AuthctlError('otp_required', `${req.reason}, and no one-time password method is enrolled: enrol one in a terminal with \`authctl otp enroll --totp\``);
     }
     this.refuseWhileLocked(audit);
     const binding = JSON.stringify([req.approval, req.requester.pid ?? null]);

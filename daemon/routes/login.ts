@@ -15,7 +15,7 @@ const EXPIRY_GRACE_MS = 2_000;
  * `authorization_pending`, so a login stream is bounded in time like every other request.
  */
 export async function login({ body, broker, req, res, log }: RouteContext): Promise<undefined> {
-  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string' });
+  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean' });
   broker.preflightLogin(input); // unknown profiles and refused requests fail before the stream starts, with a status code
   const abort = new AbortController();
   res.on('close', () => {

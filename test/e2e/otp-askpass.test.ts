@@ -11,13 +11,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import type { OtpEnrollResponse } from '../../shared/api.js';
+import type { OtpStatusResponse } from '../../shared/api.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { CLI, type CliResult } from '../fixtures/cli.js';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { loginThroughAgent } from '../fixtures/login.js';
 import { TotpCodes } from '../fixtures/oathtool.js';
+import { enrolTotpOnTerminal } from '../fixtures/terminal.js';
 
 const JWT_LINE = /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/;
 let idp: TestIdp;
@@ -56,11 +57,12 @@ function askpassCalls(): string[] {
   return Array.from({ length: n }, (_, i) => readFileSync(join(askpassDir, `prompt-${i + 1}`), 'utf8'));
 }
 
+/** The first method is enrolled by a person at a terminal (a pty here); AUTHCTL_ASKPASS cannot. */
 async function enrolTotp(): Promise<void> {
-  const started = await agent.client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', { method: 'totp' });
-  if (started.status !== 'pending') throw new Error('not pending');
-  codes = new TotpCodes(started.secret!);
-  await agent.client.call('POST', '/v1/otp/enroll', { method: 'totp', enrollmentId: started.enrollmentId, code: await codes.fresh() });
+  await enrolTotpOnTerminal(home.env, (secret) => {
+    codes = new TotpCodes(secret);
+    return codes.fresh();
+  });
 }
 
 beforeAll(async () => {
@@ -139,6 +141,15 @@ describe('privileged tokens without a terminal', () => {
     expect(none.code).toBe(4);
     expect(none.stderr).toContain('authctl otp enroll --totp');
     expect(askpassCalls()).toEqual([]);
+  });
+
+  it('cannot enrol a first method without a terminal: AUTHCTL_ASKPASS is never asked for its code', async () => {
+    const r = await runWithoutTerminal(['otp', 'enroll', '--totp'], answers('123456'));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/must be enrolled from a terminal/);
+    expect(r.stdout).not.toMatch(/secret/);
+    expect(askpassCalls()).toEqual([]);
+    expect((await agent.client.call<OtpStatusResponse>('GET', '/v1/otp/status')).methods).toEqual([]);
   });
 
   it('locks out after three wrong codes: exit 4, saying when to try again', async () => {

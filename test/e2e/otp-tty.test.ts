@@ -4,10 +4,12 @@
  * codes come from the real `oathtool`. Enrolment shows the otpauth:// URI (and the QR
  * code), `authctl token --privileged > out.txt` prompts on the terminal with echo off,
  * showing the profile and scopes, while stdout gets the token alone; Ctrl-C at the prompt
- * exits 4 and leaves the terminal as it was.
+ * exits 4 and leaves the terminal as it was. A privileged token kept for `cacheSeconds` is
+ * handed out again only in the terminal session whose OTP approved it (sudo's tty tickets):
+ * another tmux window, or a process without a controlling terminal, is asked again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
@@ -48,6 +50,11 @@ async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
   }
 }
 
+const prompts = (name: string) => screen(name).split('One-time password (').length - 1;
+const fileIn = (name: string) => readFileSync(join(home.dir, name), 'utf8');
+/** `; authctl ARGS > NAME; echo $? > NAME.exit`: a further command in the same terminal session. */
+const andThen = (name: string, args: string) => `; sh ${quote(join(home.dir, 'authctl.sh'))} ${args} > ${quote(join(home.dir, name))}; echo $? > ${quote(join(home.dir, `${name}.exit`))}`;
+
 const waitForScreen = (name: string, text: string) => until(`"${text}" on ${name}`, () => (screen(name).includes(text) ? screen(name) : undefined));
 const exitCode = (name: string) =>
   until(`${name} to exit`, () => {
@@ -58,12 +65,17 @@ const exitCode = (name: string) =>
 beforeAll(async () => {
   idp = await startTestIdp({ accessTokenTTL: 300 });
   home = makeTestHome();
+  const profile = { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read', 'admin:all'] };
   home.writeConfig({
     storage: 'file',
-    profiles: { p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read', 'admin:all'], privileged: { scopes: ['admin:all'] } } },
+    profiles: {
+      p: { ...profile, privileged: { scopes: ['admin:all'] } },
+      c: { ...profile, privileged: { scopes: ['admin:all'], cacheSeconds: 600 } },
+      short: { ...profile, privileged: { scopes: ['admin:all'], cacheSeconds: 3 } },
+    },
   });
   agent = await spawnAgent(home.env, home.socket);
-  await loginThroughAgent(agent.client, idp, 'p');
+  for (const name of ['p', 'c', 'short']) await loginThroughAgent(agent.client, idp, name);
   // The CLI with the test home's environment, whatever the shell tmux starts.
   const exports = Object.entries(home.env).map(([k, v]) => `export ${k}=${quote(v)}`);
   writeFileSync(join(home.dir, 'authctl.sh'), [...exports, `exec ${quote(process.execPath)} ${quote(CLI)} "$@"`, ''].join('\n'));
@@ -130,4 +142,44 @@ describe('the OTP prompt on a real terminal (tmux)', () => {
     expect(modes.split(/[\s;]+/)).toContain('echo');
     expect(modes.split(/[\s;]+/)).toContain('icanon');
   });
+
+  it('reuses a cached privileged token only in the terminal session whose OTP approved it', async () => {
+    const out = (name: string) => `token --privileged --profile c > ${quote(join(home.dir, name))}`;
+    inTerminal('first', out('first.txt'), andThen('again', 'token --privileged --profile c'));
+    await waitForScreen('first', 'One-time password (');
+    tmux('send-keys', '-t', 'authctl:first', await codes.fresh(), 'Enter');
+    expect(await exitCode('first')).toBe(0);
+    // Another command in the same terminal session: served from the cache, no prompt.
+    expect(await exitCode('again')).toBe(0);
+    expect(fileIn('again')).toBe(fileIn('first.txt'));
+    expect(prompts('first')).toBe(1);
+
+    // Another terminal window (another session) is asked for an OTP again (answered with
+    // Ctrl-C here: OTP codes are scarce, three per 30 s step).
+    inTerminal('other', out('other.txt'));
+    await waitForScreen('other', 'One-time password (');
+    tmux('send-keys', '-t', 'authctl:other', 'C-c');
+    expect([4, 130]).toContain(await exitCode('other')); // cancelled (130: Ctrl-C before echo went off)
+
+    // A process without a controlling terminal is asked again too, and has nowhere to answer.
+    const detached = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'token', '--privileged', '--profile', 'c'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(detached.code).toBe(4);
+    expect(detached.stderr).toMatch(/no terminal to ask on/);
+  }, 90_000);
+
+  it('asks again in the same terminal once cacheSeconds have passed', async () => {
+    inTerminal('short', 'token --privileged --profile short > /dev/null', `; sleep 4${andThen('later', 'token --privileged --profile short')}`);
+    await waitForScreen('short', 'One-time password (');
+    tmux('send-keys', '-t', 'authctl:short', await codes.fresh(), 'Enter');
+    expect(await exitCode('short')).toBe(0);
+    await until('the second prompt', () => (prompts('short') === 2 ? true : undefined));
+    tmux('send-keys', '-t', 'authctl:short', 'C-c');
+    expect([4, 130]).toContain(await exitCode('later')); // cancelled (130: Ctrl-C before echo went off)
+  }, 90_000);
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import type { OtpChallenge, OtpEnrollResponse, OtpStatusResponse, TokenResponse } from '../../shared/api.js';
+import type { OtpChallenge, OtpStatusResponse, TokenResponse } from '../../shared/api.js';
 import { AuthctlError } from '../../shared/errors.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
@@ -16,6 +16,7 @@ import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { startPrivateKeyring, type PrivateKeyring } from '../fixtures/keyring.js';
 import { loginThroughAgent } from '../fixtures/login.js';
 import { TotpCodes } from '../fixtures/oathtool.js';
+import { enrolTotpOnTerminal } from '../fixtures/terminal.js';
 
 let idp: TestIdp;
 let keyring: PrivateKeyring;
@@ -51,16 +52,17 @@ async function privileged(code: string): Promise<TokenResponse> {
 describe('OTP state in the keychain', () => {
   it('keeps the secret and the used step in the keychain entry, refusing a used step after a restart', async () => {
     const service = home.env.AUTHCTL_KEYCHAIN_SERVICE!;
-    const started = await agent.client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', { method: 'totp' });
-    if (started.status !== 'pending') throw new Error('not pending');
-    const codes = new TotpCodes(started.secret!);
-    await agent.client.call('POST', '/v1/otp/enroll', { method: 'totp', enrollmentId: started.enrollmentId, code: await codes.fresh() });
+    let codes!: TotpCodes;
+    const secret = await enrolTotpOnTerminal(home.env, (s) => {
+      codes = new TotpCodes(s);
+      return codes.fresh();
+    });
 
     const status = await agent.client.call<OtpStatusResponse>('GET', '/v1/otp/status');
     expect(status.storage).toBe('keychain');
     expect(status.warning).toBeUndefined();
     const entry = JSON.parse(keyring.lookup(service, 'otp')!);
-    expect(entry.totp.secret).toBe(started.secret);
+    expect(entry.totp.secret).toBe(secret);
     const enrolledStep = entry.totp.lastStep;
     expect(enrolledStep).toEqual(expect.any(Number));
     expect(existsSync(join(home.dir, 'state', 'authctl', 'otp.json'))).toBe(false);

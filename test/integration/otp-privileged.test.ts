@@ -11,13 +11,14 @@ import { realpathSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { AgentClient } from '../../client/agent-client.js';
 import { startAgent, type RunningAgent } from '../../daemon/agent.js';
-import type { OtpChallenge, OtpEnrollResponse, OtpStatusResponse, StatusResponse, TokenRequest, TokenResponse } from '../../shared/api.js';
+import type { OtpChallenge, OtpStatusResponse, StatusResponse, TokenRequest, TokenResponse } from '../../shared/api.js';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginThroughAgent } from '../fixtures/login.js';
 import { SecretWitness } from '../fixtures/secret-witness.js';
 import { refusal } from '../fixtures/refusal.js';
 import { oathtoolTotp } from '../fixtures/oathtool.js';
+import { runOnTerminal } from '../fixtures/terminal.js';
 
 const STEP_MS = 30_000;
 let idp: TestIdp;
@@ -80,14 +81,12 @@ beforeAll(async () => {
     storage: 'file',
     profiles: {
       p: { ...profile, privileged: { scopes: ['admin:all'] } },
-      cached: { ...profile, privileged: { scopes: ['admin:all'], cacheSeconds: 2 } },
     },
   });
   witness.watch('agent logs', () => home.logs());
   agent = await start();
   client = new AgentClient({ socketPath: agent.socketPath, autostart: false });
   await loginThroughAgent(client, idp, 'p');
-  await loginThroughAgent(client, idp, 'cached');
 });
 
 afterAll(async () => {
@@ -109,23 +108,21 @@ describe('privileged requests behind a TOTP', () => {
     expect(e.message).toContain('authctl otp enroll --totp');
   });
 
-  it('enrols TOTP: a secret and otpauth URI, active only after a first right code', async () => {
-    const started = await client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', { method: 'totp' });
-    expect(started).toMatchObject({ status: 'pending', method: 'totp' });
-    if (started.status !== 'pending') throw new Error('not pending');
-    secret = started.secret!;
-    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(started.uri).toMatch(new RegExp(`^otpauth://totp/authctl:[^?]+\\?.*secret=${secret}`));
+  it('enrols TOTP on a terminal: a secret and otpauth URI, active only after a first right code', async () => {
+    const t = runOnTerminal(['otp', 'enroll', '--totp'], home.env);
+    const shown = await t.waitFor(/Or add this URI: (otpauth:\S+)\s+Or type in this secret: ([A-Z2-7]{32})/);
+    secret = shown[2]!;
+    expect(shown[1]).toMatch(new RegExp(`^otpauth://totp/authctl:[^?]+\\?.*secret=${secret}`));
+    await t.waitFor(/to finish enrolling: $/);
     expect((await client.call<OtpStatusResponse>('GET', '/v1/otp/status')).methods).toEqual([]);
 
-    const wrong = String((Number(totp()) + 1) % 1_000_000).padStart(6, '0');
-    const e = await refusal(client.call('POST', '/v1/otp/enroll', { method: 'totp', enrollmentId: started.enrollmentId, code: wrong }));
-    expect(e.code).toBe('otp_invalid');
-    expect(e.details.attemptsLeft).toBe(4);
+    t.typeLine(String((Number(totp()) + 1) % 1_000_000).padStart(6, '0'));
+    await t.waitFor(/(to finish enrolling: [\s\S]*){2}/);
     expect((await client.call<OtpStatusResponse>('GET', '/v1/otp/status')).methods).toEqual([]);
 
-    const done = await client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', { method: 'totp', enrollmentId: started.enrollmentId, code: totp() });
-    expect(done).toEqual({ status: 'enrolled', method: 'totp' });
+    t.typeLine(totp());
+    expect(await t.exit).toBe(0);
+    expect(t.output()).toContain('Enrolled TOTP.');
     const status = await client.call<OtpStatusResponse>('GET', '/v1/otp/status');
     expect(status.methods.map((m) => m.method)).toEqual(['totp']);
     expect(status.storage).toBe('file');
@@ -273,19 +270,13 @@ describe('privileged requests behind a TOTP', () => {
     nextStep();
   });
 
-  it('keeps a privileged token only for the policy\'s cacheSeconds', async () => {
-    const first = await privileged({ profile: 'cached', scopes: ['admin:all'] });
-    nextStep();
-    const again = await token({ profile: 'cached', scopes: ['admin:all'] });
-    expect(again.accessToken).toBe(first.accessToken);
-    await new Promise((r) => setTimeout(r, 2_100));
-    expect((await refusal(token({ profile: 'cached', scopes: ['admin:all'] }))).code).toBe('otp_required');
-  });
-
-  it('needs an OTP from the enrolled method to enrol over it or to remove it', async () => {
-    const e = await refusal(client.call('POST', '/v1/otp/enroll', { method: 'totp' }));
+  it('needs an OTP from the enrolled method to enrol another or to remove it, and never enrols over one', async () => {
+    const e = await refusal(client.call('POST', '/v1/otp/enroll', { method: 'yubikey', aesKey: '0123456789abcdef0123456789abcdef', publicId: 'vvccccfiluij' }));
     expect(e.code).toBe('otp_required');
-    expect((e.details.challenge as OtpChallenge).approves).toEqual({ action: 'otp_enroll', method: 'totp' });
+    expect((e.details.challenge as OtpChallenge).approves).toEqual({ action: 'otp_enroll', method: 'yubikey' });
+    const over = await refusal(client.call('POST', '/v1/otp/enroll', { method: 'totp' }));
+    expect(over.code).toBe('usage');
+    expect(over.message).toContain('authctl otp remove --totp');
 
     const r = await refusal(client.call('POST', '/v1/otp/remove', { method: 'totp' }));
     expect(r.code).toBe('otp_required');

@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { AgentClient } from '../../client/agent-client.js';
 import { startAgent, type RunningAgent } from '../../daemon/agent.js';
-import type { OtpChallenge, OtpEnrollResponse, OtpStatusResponse, TokenRequest, TokenResponse } from '../../shared/api.js';
+import type { OtpChallenge, OtpStatusResponse, TokenRequest, TokenResponse } from '../../shared/api.js';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginThroughAgent } from '../fixtures/login.js';
 import { mintYubicoOtp, startYubiCloudServer, VECTOR_KEY, type YubiCloudServer } from '../fixtures/yubicloud-server.js';
 import { refusal } from '../fixtures/refusal.js';
+import { runOnTerminal, type TerminalRun } from '../fixtures/terminal.js';
 
 const OTHER_KEY = { publicId: 'vvccccfiluij', aesKeyHex: '0123456789abcdef0123456789abcdef', privateUid: '0a0b0c0d0e0f' };
 let idp: TestIdp;
@@ -39,17 +40,15 @@ async function answer(code: string, body: TokenRequest = { privileged: true }): 
   return client.call<TokenResponse>('POST', '/v1/token', { profile: 'p', ...body, otp: { challengeId: c.id, code } });
 }
 
-async function enroll(settings: Record<string, unknown>, first: string, existing?: string): Promise<OtpEnrollResponse> {
-  let body = { method: 'yubikey', ...settings };
-  if (existing) {
-    const e = await refusal(client.call('POST', '/v1/otp/enroll', body));
-    body = { ...body, otp: { challengeId: (e.details.challenge as OtpChallenge).id, code: existing } };
-  }
-  const started = await client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', body);
-  expect(started).toMatchObject({ status: 'pending', method: 'yubikey' });
-  if (started.status !== 'pending') throw new Error('not pending');
-  expect(started.secret).toBeUndefined();
-  return client.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', { method: 'yubikey', enrollmentId: started.enrollmentId, code: first });
+/**
+ * `authctl otp enroll --yubikey ARGS` on a terminal (a first method is enrolled by a person
+ * at one), touching the key with `first`; resolves once the CLI exits.
+ */
+async function enrolOnTerminal(args: string[], first: string): Promise<TerminalRun> {
+  const t = runOnTerminal(['otp', 'enroll', '--yubikey', ...args], home.env);
+  await t.waitFor(/to finish enrolling: /);
+  t.typeLine(first);
+  return t;
 }
 
 beforeAll(async () => {
@@ -86,11 +85,14 @@ describe('YubiKey OTP, offline', () => {
   });
 
   it('enrols with the AES key and public id, learning the private uid from a first OTP', async () => {
-    const wrongKey = await refusal(enroll({ aesKey: OTHER_KEY.aesKeyHex, publicId: VECTOR_KEY.publicId }, otp(1, 0)));
-    expect(wrongKey.code).toBe('otp_invalid');
-    expect(wrongKey.message).toMatch(/does not decrypt/);
-    const done = await enroll({ aesKey: VECTOR_KEY.aesKeyHex, publicId: VECTOR_KEY.publicId }, otp(1, 0));
-    expect(done).toEqual({ status: 'enrolled', method: 'yubikey', publicId: VECTOR_KEY.publicId });
+    const wrongKey = await enrolOnTerminal(['--aes-key', OTHER_KEY.aesKeyHex, '--public-id', VECTOR_KEY.publicId], otp(1, 0));
+    await wrongKey.waitFor(/does not decrypt[\s\S]*to finish enrolling: /);
+    // Cancelled: exit 4 at the prompt, or 130 when Ctrl-C lands before the prompt turned echo off.
+    wrongKey.typeLine('\x03');
+    expect([4, 130]).toContain(await wrongKey.exit);
+    const done = await enrolOnTerminal(['--aes-key', VECTOR_KEY.aesKeyHex, '--public-id', VECTOR_KEY.publicId], otp(1, 0));
+    expect(await done.exit).toBe(0);
+    expect(done.output()).toContain(`Enrolled YubiKey ${VECTOR_KEY.publicId}.`);
     const status = await client.call<OtpStatusResponse>('GET', '/v1/otp/status');
     expect(status.methods).toEqual([expect.objectContaining({ method: 'yubikey', mode: 'offline', publicId: VECTOR_KEY.publicId })]);
     expect(JSON.stringify(status)).not.toContain(VECTOR_KEY.aesKeyHex);
@@ -123,10 +125,16 @@ describe('YubiKey OTP, offline', () => {
 });
 
 describe('YubiKey OTP, online (validation protocol 2.0)', () => {
-  it('replaces the offline key only with an OTP from it, then validates with the service', async () => {
-    const settings = { clientId: yubicloud.clientId, apiKey: yubicloud.apiKeyBase64, urls: [yubicloud.url] };
-    const done = await enroll(settings, otp(3, 0), otp(2, 1));
-    expect(done).toEqual({ status: 'enrolled', method: 'yubikey', publicId: VECTOR_KEY.publicId });
+  it('switches the key to the service only by removing it (an OTP from it) and enrolling again, then validates with the service', async () => {
+    const settings = ['--client-id', yubicloud.clientId, '--api-key', yubicloud.apiKeyBase64, '--url', yubicloud.url];
+    // An enrolled method is never replaced.
+    const over = await refusal(client.call('POST', '/v1/otp/enroll', { method: 'yubikey', clientId: yubicloud.clientId, apiKey: yubicloud.apiKeyBase64, urls: [yubicloud.url] }));
+    expect(over.code).toBe('usage');
+    const r = await refusal(client.call('POST', '/v1/otp/remove', { method: 'yubikey' }));
+    await client.call('POST', '/v1/otp/remove', { method: 'yubikey', otp: { challengeId: (r.details.challenge as OtpChallenge).id, code: otp(2, 1) } });
+    const done = await enrolOnTerminal(settings, otp(3, 0));
+    expect(await done.exit).toBe(0);
+    expect(done.output()).toContain(`Enrolled YubiKey ${VECTOR_KEY.publicId}.`);
     const before = yubicloud.requests.length;
     const t = await answer(otp(3, 1));
     expect(String(decodeJwt(t.accessToken).scope)).toBe('admin:all');

@@ -20,10 +20,15 @@ export interface LoginOptions {
   audience?: string;
   noBrowser: boolean;
   json: boolean;
+  /** The second login of a `separateGrant` profile: just its privileged scopes, kept in agent memory. */
+  privileged?: boolean;
 }
 
 export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
   if (Boolean(opts.issuer) !== Boolean(opts.clientId)) throw new AuthctlError('usage', '--issuer and --client-id go together');
+  if (opts.privileged && (opts.issuer || opts.scopes.length || opts.audience)) {
+    throw new AuthctlError('usage', '--privileged logs in for the profile\'s privileged scopes alone: give only --profile');
+  }
   if (opts.issuer) {
     const name = opts.profile ?? 'default';
     await saveProfile(io.env, name, { issuer: opts.issuer, clientId: opts.clientId!, scopes: opts.scopes.length ? opts.scopes : ['openid', 'offline_access'], audience: opts.audience });
@@ -33,6 +38,7 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
   const body: LoginRequest = { profile: opts.profile };
   if (opts.scopes.length && !opts.issuer) body.scopes = opts.scopes;
   if (opts.audience && !opts.issuer) body.audience = opts.audience;
+  if (opts.privileged) body.privileged = true;
   const stream = await openLoginStream(io.agent(), body);
   const onAbort = () => stream.cancel();
   signal?.addEventListener('abort', onAbort);
@@ -73,7 +79,11 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
       countdown.stop();
       if (ev.warning) io.stderr.write(`WARNING: ${ev.warning}\n`);
       if (!opts.json) {
-        io.stderr.write(`Logged in to profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}.\n`);
+        const who = `profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}`;
+        if (ev.privilegedUntil) {
+          const until = new Date(ev.privilegedUntil * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+          io.stderr.write(`Privileged sign-in for ${who}, held in the agent's memory until ${until}.\n`);
+        } else io.stderr.write(`Logged in to ${who}.\n`);
         if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
         if (ev.sessionNote) io.stderr.write(`Note: ${terminalSafe(ev.sessionNote)}\n`);
       }
@@ -132,6 +142,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       audience: { type: 'string' },
       'no-browser': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      privileged: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -148,6 +159,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
         audience: values.audience,
         noBrowser: values['no-browser'],
         json: values.json,
+        privileged: values.privileged,
       },
       io,
       abort.signal,

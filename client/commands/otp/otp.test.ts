@@ -16,6 +16,7 @@ import type { SecretPrompt } from '../../otp-prompt.js';
 import { parseOtpArgs, run } from './otp.js';
 import { renderQr } from './qr.js';
 import { refusal } from '../../../test/fixtures/refusal.js';
+import { runOnTerminal } from '../../../test/fixtures/terminal.js';
 
 let home: TestHome;
 let agent: RunningAgent;
@@ -93,19 +94,17 @@ describe('authctl otp', () => {
     expect(out.out()).toContain('no one-time password method is enrolled');
   });
 
-  it('enroll --totp shows the URI and secret, asks again after a wrong code, and activates with the right one', async () => {
-    const out = io();
-    // The secret is known once it is printed, before the prompt: read it there, as a person would.
-    const ask = prompter('000000x', () => {
-      secret = /Or type in this secret: ([A-Z2-7]{32})\n/.exec(out.out())![1]!;
-      return code();
-    });
-    expect(await run({ verb: 'enroll', settings: { method: 'totp' } }, out, ask)).toBe(0);
-    expect(out.out()).toMatch(/Or add this URI: otpauth:\/\/totp\/authctl:[^?\s]+\?\S*secret=[A-Z2-7]{32}/);
-    expect(ask.asked).toHaveLength(2);
-    expect(ask.asked[0]).toBe('Enter the code your authenticator app shows now, to finish enrolling: ');
-    expect(ask.asked[1]).toMatch(/^enter the 6-digit code your authenticator app shows\nEnter the code/);
-    expect(out.err()).toContain('Enrolled TOTP.');
+  it('enroll --totp on a terminal shows the URI and secret, asks again after a wrong code, and activates with the right one', async () => {
+    // A first method is enrolled by a person at a terminal: the built CLI on a pty.
+    const t = runOnTerminal(['otp', 'enroll', '--totp'], home.env);
+    const shown = await t.waitFor(/Or add this URI: otpauth:\/\/totp\/authctl:[^?\s]+\?\S*secret=([A-Z2-7]{32})/);
+    secret = shown[1]!;
+    await t.waitFor(/to finish enrolling: /);
+    t.typeLine('000000x');
+    await t.waitFor(/enter the 6-digit code your authenticator app shows\s+Enter the code your authenticator app shows now, to finish enrolling: /);
+    t.typeLine(code());
+    expect(await t.exit).toBe(0);
+    expect(t.output()).toContain('Enrolled TOTP.');
     clock += 30_000;
   });
 

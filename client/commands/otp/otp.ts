@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { OtpEnrollRequest, OtpEnrollResponse, OtpMethodName, OtpRemoveResponse, OtpStatusResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
-import { askForSecret, withOtp, type SecretPrompt } from '../../otp-prompt.js';
+import { askForSecret, askOnTerminal, withOtp, type SecretPrompt } from '../../otp-prompt.js';
 import { renderQr } from './qr.js';
 
 export type OtpOptions =
@@ -71,8 +71,11 @@ export function parseOtpArgs(argv: string[]): OtpOptions {
   }
 }
 
-/** `ask` is the terminal/askpass prompt; tests pass their own. */
-export async function run(opts: OtpOptions, io: CommandIO, ask: SecretPrompt = askForSecret): Promise<number> {
+/**
+ * `ask` is the terminal/askpass prompt, `askTerminal` the terminal-only one (the code that
+ * confirms a first enrolment); tests pass their own.
+ */
+export async function run(opts: OtpOptions, io: CommandIO, ask: SecretPrompt = askForSecret, askTerminal: SecretPrompt = askOnTerminal): Promise<number> {
   const agent = io.agent();
   switch (opts.verb) {
     case 'status': {
@@ -87,11 +90,11 @@ export async function run(opts: OtpOptions, io: CommandIO, ask: SecretPrompt = a
       return EXIT.ok;
     }
     case 'enroll':
-      return enroll(opts.settings, io, ask);
+      return enroll(opts.settings, io, ask, askTerminal);
   }
 }
 
-async function enroll(settings: OtpEnrollRequest, io: CommandIO, ask: SecretPrompt): Promise<number> {
+async function enroll(settings: OtpEnrollRequest, io: CommandIO, ask: SecretPrompt, askTerminal: SecretPrompt): Promise<number> {
   const agent = io.agent();
   const call = (body: OtpEnrollRequest) => agent.call<OtpEnrollResponse>('POST', '/v1/otp/enroll', body);
   const started = await withOtp(io, (otp) => call(otp ? { ...settings, otp } : settings), ask);
@@ -107,8 +110,10 @@ async function enroll(settings: OtpEnrollRequest, io: CommandIO, ask: SecretProm
   } else {
     question = 'Touch your YubiKey (cursor here) to finish enrolling: ';
   }
+  // Whoever confirms the first method holds the gate: that code comes from the terminal alone.
+  const askCode = started.first ? askTerminal : ask;
   for (let notice = '';;) {
-    const code = (await ask(notice + question, io.env, started.expiresAt * 1000)).replace(/\s+/g, '');
+    const code = (await askCode(notice + question, io.env, started.expiresAt * 1000)).replace(/\s+/g, '');
     try {
       const done = await call({ method: settings.method, enrollmentId: started.enrollmentId, code });
       if (done.status !== 'enrolled') throw new AuthctlError('internal', 'the agent did not finish the enrolment');

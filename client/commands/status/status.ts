@@ -46,6 +46,10 @@ export function renderStatus(s: StatusResponse, now: number): string {
     if (p.storedIn) lines.push(`  stored in: ${p.storedIn}${p.storeReachable === false ? ' (which this agent cannot reach)' : ''}`);
     if (p.sessionNote) lines.push(`  session: ${p.sessionNote}`);
     else if (p.sessionEndsAt) lines.push(`  session: ends at ${new Date(p.sessionEndsAt * 1000).toISOString().replace('.000Z', 'Z')}`);
+    if (p.privilegedSessionExpiresAt) {
+      const left = p.privilegedSessionExpiresAt - Math.floor(now / 1000);
+      lines.push(`  privileged sign-in: in agent memory, ${left > 0 ? `ends in ${duration(left)}` : 'ended'}`);
+    }
     if (p.error) lines.push(`  error:   ${p.error}`);
     if (p.clockWarning) lines.push(`  WARNING: ${p.clockWarning}`);
     for (const t of p.cachedTokens) {
