@@ -20,7 +20,7 @@ import type { OAuthEngine, TokenParams, TokenSet } from '../oauth/oauth-engine.j
 import { withRetries } from '../oauth/retry.js';
 import type { OtpService } from '../otp/otp-service.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { loginPollObserver } from './login-observer.js';
+import { runDeviceFlow } from '../login/device-flow.js';
 
 interface PrivilegedSession {
   refreshToken: string;
@@ -125,22 +125,7 @@ export class PrivilegedGrants {
     const extraParams: Record<string, string> = { ...profile.extraParams, prompt: 'login' };
     if (policy.maxAge !== undefined) extraParams.max_age = String(policy.maxAge);
     if (policy.acrValues) extraParams.acr_values = policy.acrValues;
-    const observer = loginPollObserver(oauth, (interval) => emit({ event: 'waiting', interval }));
-    const config = await oauth.configFor(profile, observer.fetch);
-    const device = await oauth.startDeviceAuthorization(config, { ...params, extraParams });
-    this.deps.redactor.add(device.deviceCode);
-    observer.start(device.interval);
-    emit({
-      event: 'verification',
-      profile: profile.name,
-      issuer: profile.issuer,
-      userCode: device.userCode,
-      verificationUri: device.verificationUri,
-      verificationUriComplete: device.verificationUriComplete,
-      expiresAt: Math.floor(now() / 1000) + device.expiresIn,
-    });
-    emit({ event: 'waiting', interval: device.interval });
-    const set = await oauth.pollDeviceToken(config, device, signal, params);
+    const { set } = await runDeviceFlow({ oauth, redactor: this.deps.redactor, now }, { profile, params, extraParams }, emit, signal);
     this.deps.redactor.add(set.accessToken);
     this.deps.redactor.add(set.refreshToken);
     if (!set.refreshToken) {

@@ -24,7 +24,7 @@ import { TrackedMutex } from './in-flight.js';
 import { SessionTable } from './sessions.js';
 import { cancelledByLogout, keptAccessToken, NEVER_EXPIRES_MS, PendingLogins, reportedExpiry, sessionEnd, sessionKeepsAccessToken, sessionStatus, unreadableSessionStatus } from './session-lifecycle.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
-import { loginPollObserver } from './login-observer.js';
+import { runDeviceFlow } from '../login/device-flow.js';
 import { planTokenRequest } from './privilege.js';
 import { checkGrantCovers, checkLoginRequest, checkScopesGranted, checkTokenEndpoint, grantFields, grantOf, needsWiderLogin, type SessionGrant } from './grant.js';
 import { judgeRefusal, refusalOf } from './refusal.js';
@@ -388,23 +388,12 @@ export class TokenBroker {
     };
     await checkEnrolmentBeforeGrant(profile, params.scopes, this.deps.otp);
     const storageWarning = this.deps.store.warning;
-    const observer = loginPollObserver(this.deps.oauth, (interval) => emit({ event: 'waiting', interval }));
-    const config = await this.deps.oauth.configFor(profile, observer.fetch);
-    const device = await this.deps.oauth.startDeviceAuthorization(config, { ...params, extraParams: profile.extraParams });
-    this.deps.redactor.add(device.deviceCode);
-    observer.start(device.interval);
-    emit({
-      event: 'verification',
-      profile: profile.name,
-      issuer: profile.issuer,
-      userCode: device.userCode,
-      verificationUri: device.verificationUri,
-      verificationUriComplete: device.verificationUriComplete,
-      expiresAt: Math.floor(this.now() / 1000) + device.expiresIn,
-      ...(storageWarning ? { storageWarning } : {}),
-    });
-    emit({ event: 'waiting', interval: device.interval });
-    const set = await this.deps.oauth.pollDeviceToken(config, device, signal, params);
+    const { set, config } = await runDeviceFlow(
+      { oauth: this.deps.oauth, redactor: this.deps.redactor, now: this.now },
+      { profile, params, announce: storageWarning ? { storageWarning } : {} },
+      emit,
+      signal,
+    );
     this.remember(set);
     const subject = set.subject ?? subjectOf(set.accessToken);
     // It counts as minted for the profile's minimum validity: a refresh right after the login would not get a longer one.
