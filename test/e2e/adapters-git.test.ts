@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusResponse } from '../../shared/api.js';
+import type { StatusResponse, TokenResponse } from '../../shared/api.js';
 import { runCli } from '../fixtures/cli.js';
 import { runProcess, startAdapterWorld, type AdapterWorld } from '../fixtures/adapters.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
@@ -140,7 +140,10 @@ describe('git credential helper with the real git', () => {
 
   it('a revoked token: git calls erase, the helper drops it, and the retry gets a refreshed token', async () => {
     const cwd = join(work, 'clone1');
-    const current = accepted().at(-1)!.token!;
+    // Revoke the token the agent holds now, freshly issued: with 8 s tokens and a 4 s
+    // minimum, the one git used last may already have been replaced on a loaded machine.
+    await world.client.call('POST', '/v1/invalidate', { profile: 'work' });
+    const current = (await world.client.call<TokenResponse>('POST', '/v1/token', { profile: 'work' })).accessToken;
     server.auth.revoke(current);
     world.idp.resetCounts();
     const failed = await git(['fetch', 'origin'], { cwd });
