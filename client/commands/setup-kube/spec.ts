@@ -5,7 +5,7 @@ import type { CommandSpec } from '../../cli/spec.js';
 export const SETUP_KUBE_SPEC = {
   name: 'setup-kube',
   summary: 'Point a kubeconfig context at authctl for its credentials',
-  usage: ['setup-kube --context C [--profile P]'],
+  usage: ['setup-kube --context C [--profile P] [--kubeconfig FILE]'],
   flags: [
     { name: 'context', type: 'string', value: 'CONTEXT', description: 'the kubeconfig context', example: 'prod' },
     PROFILE_FLAG,
