@@ -19,3 +19,9 @@ describe('did you mean', () => {
     expect(closestName('x', commands)).toBeUndefined();
   });
 });
+
+describe('ties', () => {
+  it('go to the name that starts like the input', () => {
+    expect(closestName('fsh', ['sh', 'fish', 'json'])).toBe('fish');
+  });
+});

@@ -30,9 +30,17 @@ export function closestName(input: string, known: Iterable<string>): string | un
   for (const name of known) {
     if (name === input) return name;
     const distance = name.toLowerCase().startsWith(lower) && lower.length >= 2 ? 0.5 : editDistance(lower, name.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+    // A tie goes to the name that starts more like the input ("fsh": fish, not sh).
+    if (distance < bestDistance || (distance === bestDistance && best !== undefined && sharedPrefix(lower, name) > sharedPrefix(lower, best)))
+      [best, bestDistance] = [name, distance];
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.max(input.length, best.length) / 3)) ? best : undefined;
+}
+
+function sharedPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i].toLowerCase()) i++;
+  return i;
 }
 
 /** ` (did you mean "token"?)`-style suffix, or '' when nothing is close. */

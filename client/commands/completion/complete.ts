@@ -22,6 +22,8 @@ export function candidates(words: readonly string[], env: CommandIO['env']): str
   const sub = spec.subcommands?.find((s) => subName(s) === rest[0]);
   if (sub) [spec, rest] = [sub, rest.slice(1)];
   else if (spec.subcommands && rest.length === 0 && !cur.startsWith('-')) return starting(spec.subcommands.map(subName));
+  // After `--`, or exec's command: those words belong to another program (the shell falls back to files).
+  if (rest.includes('--') || (spec.stopAtPositional && positionalCount(spec, rest) > 0)) return [];
   const prev = rest.at(-1);
   const valueOf = prev && flagNamed(spec, prev);
   if (valueOf && valueOf.type === 'string') return starting(valueCandidates(valueOf, env));
