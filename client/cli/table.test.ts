@@ -104,6 +104,19 @@ describe('the command table', () => {
     if (existsSync(built)) expect(readFileSync(built, 'utf8')).toBe(man);
   });
 
+  it('accepts every authctl command line in the README\'s shell examples', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\\\n\s*/g, ' '));
+    const lines = blocks.flatMap((b) => b.split('\n')).flatMap((l) => [...l.matchAll(/(?:^|\$\(|\| |&& )(authctl [^|#)&;>]*)/g)].map((m) => m[1]!.trim()));
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      const words = [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!).slice(1);
+      const spec = specForWords(words);
+      const rest = words.slice(spec.name.split(' ').length);
+      expect(() => parseCommandArgs(spec, rest), line).not.toThrow();
+    }
+  });
+
   it('leaves no command with a parser of its own', () => {
     const own = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
