@@ -70,10 +70,8 @@ export function parseCommandArgs<S extends CommandSpec>(spec: S, argv: readonly 
       i++;
     }
     checkValue(spec, flag, value);
-    if (flag.repeatable) values[flag.name] = [...((values[flag.name] as string[] | undefined) ?? []), value];
-    else if (values[flag.name] !== undefined && values[flag.name] !== flag.default)
-      throw usageError(spec, `--${flag.name} was given twice ("${values[flag.name]}" and "${value}"); give it once`);
-    else values[flag.name] = value;
+    // A single-valued flag given twice: the last wins, as with node:util and gh (`alias t='authctl token -p a'; t -p b`).
+    values[flag.name] = flag.repeatable ? [...((values[flag.name] as string[] | undefined) ?? []), value] : value;
   }
   const maxArgs = spec.args?.some((a) => a.repeatable) ? Infinity : (spec.args?.length ?? 0);
   if (positionals.length > maxArgs) {

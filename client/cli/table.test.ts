@@ -101,7 +101,7 @@ describe('the command table', () => {
     for (const line of contractLines()) expect(man).toContain(line.replace(/\\/g, '\\e').replace(/-/g, '\\-'));
     // The installed page is the one generated from this table (npm run build writes it).
     const built = join(root, 'dist', 'man', 'authctl.1');
-    if (existsSync(built)) expect(readFileSync(built, 'utf8')).toBe(man);
+    if (existsSync(built)) expect(readFileSync(built, 'utf8'), 'dist/man/authctl.1 is stale: npm run build').toBe(man);
   });
 
   it('accepts every authctl command line in the README\'s shell examples', () => {
