@@ -37,7 +37,7 @@ export const PROFILE_ADD_SPEC = {
     { name: 'federation-audience', type: 'string', value: 'AUDIENCE', description: 'the audience of the job\'s identity token', example: 'https://idp.example.com' },
     { name: 'variable', type: 'string', value: 'NAME', description: 'the variable that holds the job\'s identity token (gitlab, env)', example: 'AUTHCTL_ID_TOKEN' },
     { name: 'token-file', type: 'string', value: 'PATH', check: 'absolute-path', description: 'the file that holds the identity token (file)', example: '/var/run/secrets/token', complete: 'file' },
-    { name: 'exchange', type: 'string', value: 'KIND', choices: ['token-exchange', 'client-assertion'], description: 'how the identity token is exchanged', default: 'token-exchange' },
+    { name: 'exchange', type: 'string', value: 'KIND', choices: ['token-exchange', 'client-assertion'], description: 'how the identity token is exchanged (with --federation; default token-exchange)' },
   ],
   examples: [
     { command: 'authctl profile add work --issuer https://idp.example.com --client-id authctl-cli --default', description: 'a profile for any OpenID provider' },
