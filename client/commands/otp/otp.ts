@@ -16,11 +16,8 @@ export type OtpOptions =
   | { verb: 'status'; json: boolean }
   | { verb: 'remove'; method?: OtpMethodName };
 
-const USAGE = `usage: authctl otp enroll --totp
-       authctl otp enroll --yubikey --aes-key HEX --public-id MODHEX [--private-uid HEX]   (checked offline)
-       authctl otp enroll --yubikey --client-id ID --api-key KEY [--url URL]...           (checked with YubiCloud)
-       authctl otp status [--json]
-       authctl otp remove [--totp | --yubikey]`;
+/** The usage lines from the command table (./spec.ts), so this message cannot drift from help. */
+const USAGE = OTP_SPEC.usage.map((u, i) => `${i ? '       ' : 'usage: '}authctl ${u}`).join('\n');
 
 export function parseOtpArgs(argv: string[]): OtpOptions {
   const [verb, ...rest] = argv;
