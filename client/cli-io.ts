@@ -8,6 +8,7 @@ import { processPathEnv, socketPath } from '../shared/paths.js';
 import { AgentClient } from './agent-client.js';
 import type { CommandIO } from './io.js';
 import { terminalSafe, terminalSafeLines } from '../shared/terminal-text.js';
+import { colourWanted, styleFor } from './style.js';
 
 export function defaultIO(env = process.env): CommandIO {
   let client: AgentClient | undefined;
@@ -33,16 +34,18 @@ export function defaultIO(env = process.env): CommandIO {
 }
 
 export function reportError(e: unknown, io: CommandIO): number {
+  // On a terminal the reason gets a red X (style.ts); in a pipe or log the text stays as tools parse it.
+  const prefix = colourWanted(io.env, io.stderrIsTTY) ? `${styleFor(io.stderr, { CLICOLOR_FORCE: '1' }).mark('fail')} authctl` : 'authctl';
   if (e instanceof AuthctlError) {
-    io.stderr.write(`authctl: ${terminalSafeLines(e.message)}\n`);
+    io.stderr.write(`${prefix}: ${terminalSafeLines(e.message)}\n`);
     return exitCodeFor(e.code);
   }
   const err = e as Error & { code?: string };
   if (err?.code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`authctl: ${terminalSafe(err.message)}\nRun \`authctl help\` for usage.\n`);
+    io.stderr.write(`${prefix}: ${terminalSafe(err.message)}\nRun \`authctl help\` for usage.\n`);
     return EXIT.usage;
   }
-  io.stderr.write(`authctl: unexpected error: ${terminalSafeLines(err?.message ?? String(e))}\n`);
+  io.stderr.write(`${prefix}: unexpected error: ${terminalSafeLines(err?.message ?? String(e))}\n`);
   if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${terminalSafeLines(err?.stack)}\n`);
   return EXIT.unexpected;
 }

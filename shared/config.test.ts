@@ -17,6 +17,8 @@ describe('config validation', () => {
     [{ profiles: { w: { ...profile, minValidSeconds: -1 } } }, /minValidSeconds/],
     [{ profiles: { 'bad name': profile } }, /profile name "bad name"/],
     [{ profiles: { w: { ...profile, colour: 'red' } } }, /unknown setting "colour"/],
+    [{ profiles: { w: { ...profile, clientID: 'x' } } }, /profiles\.w: unknown setting "clientID" \(did you mean "clientId"\?\)/],
+    [{ defaultProfle: 'w' }, /unknown setting "defaultProfle" \(did you mean "defaultProfile"\?\)/],
     [{ storage: 'cloud' }, /"storage" must be/],
     [{ profiles: { w: { ...profile, clusters: [] } } }, /clusters must be a list of Kubernetes API server URLs/],
     [{ profiles: { w: { ...profile, clusters: ['k8s.example.com'] } } }, /clusters must be a list/],

@@ -4,6 +4,7 @@
  * Secrets never go into config.
  */
 import { AuthctlError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 export type StoragePreference = 'auto' | 'keychain' | 'file';
 
@@ -213,13 +214,23 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   return validateConfig(raw, file);
 }
 
+/** An unknown key is most often a typo of a known one: say which (`did you mean "clientId"?`). */
+function rejectUnknownKeys(obj: Record<string, unknown>, known: Iterable<string>, at: string, fail: (what: string) => never, what = 'setting'): void {
+  const names = [...known];
+  for (const key of Object.keys(obj)) {
+    if (names.includes(key)) continue;
+    const hint = didYouMean(key, names);
+    fail(`${at}unknown ${what} "${key}"${hint ? ` (${hint})` : ''}`);
+  }
+}
+
 export function validateConfig(raw: unknown, file: string): ConfigFile {
   const fail = (what: string): never => {
     throw new AuthctlError('config_invalid', `${file}: ${what}`);
   };
   if (!isObject(raw)) fail('the top level must be a JSON object');
   const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!TOP_KEYS.has(key)) fail(`unknown setting "${key}"`);
+  rejectUnknownKeys(obj, TOP_KEYS, '', fail);
   const out: ConfigFile = {};
   if (obj.defaultProfile !== undefined) {
     if (typeof obj.defaultProfile !== 'string') fail('"defaultProfile" must be a string');
@@ -250,7 +261,7 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
   if (!isValidProfileName(name)) fail(`profile name "${name}" may use letters, digits, ".", "_" and "-" only`);
   if (!isObject(raw)) fail(`${at} must be an object`);
   const p = raw as Record<string, unknown>;
-  for (const key of Object.keys(p)) if (!PROFILE_KEYS.has(key)) fail(`${at}: unknown setting "${key}"`);
+  rejectUnknownKeys(p, PROFILE_KEYS, `${at}: `, fail);
   if (typeof p.issuer !== 'string') fail(`${at}.issuer is missing`);
   const issuerProblem = checkIssuerUrl(p.issuer as string);
   if (issuerProblem) fail(`${at}.issuer ${issuerProblem}`);
@@ -286,7 +297,7 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
 export function validateFederation(raw: unknown, at: string, fail: (what: string) => never): Federation {
   if (!isObject(raw)) fail(`${at} must be an object such as { "source": "github-actions", "exchange": "token-exchange" }`);
   const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) if (!['source', 'audience', 'variable', 'path', 'exchange'].includes(key)) fail(`${at}: unknown setting "${key}"`);
+  rejectUnknownKeys(r, ['source', 'audience', 'variable', 'path', 'exchange'], `${at}: `, fail);
   if (!FEDERATION_SOURCES.includes(r.source as FederationSource)) fail(`${at}.source must be one of ${FEDERATION_SOURCES.join(', ')}`);
   if (!FEDERATION_EXCHANGES.includes(r.exchange as FederationExchange)) fail(`${at}.exchange must be one of ${FEDERATION_EXCHANGES.join(', ')}`);
   const out: Federation = { source: r.source as FederationSource, exchange: r.exchange as FederationExchange };
@@ -323,7 +334,7 @@ function validateProviderFields(p: Record<string, unknown>, profile: Profile, at
     if (!isObject(p.endpoints)) fail(`${at}.endpoints must be an object with "deviceAuthorization" and "token" URLs`);
     const e = p.endpoints as Record<string, unknown>;
     const endpoints: Record<string, string> = {};
-    for (const key of Object.keys(e)) if (!['deviceAuthorization', 'token', 'revocation'].includes(key)) fail(`${at}.endpoints: unknown endpoint "${key}"`);
+    rejectUnknownKeys(e, ['deviceAuthorization', 'token', 'revocation'], `${at}.endpoints: `, fail, 'endpoint');
     for (const key of ['deviceAuthorization', 'token', 'revocation']) {
       // A CI profile (federation) only ever calls the token endpoint (Google's STS has no discovery).
       if (e[key] === undefined && (key === 'revocation' || (key === 'deviceAuthorization' && p.federation !== undefined))) continue;
@@ -349,7 +360,7 @@ function validateProviderFields(p: Record<string, unknown>, profile: Profile, at
 function validateNetwork(raw: unknown, fail: (what: string) => never): NetworkSettings {
   if (!isObject(raw)) fail('"network" must be an object');
   const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) if (!['caFile', 'timeoutSeconds', 'proxy', 'noProxy'].includes(key)) fail(`network: unknown setting "${key}"`);
+  rejectUnknownKeys(r, ['caFile', 'timeoutSeconds', 'proxy', 'noProxy'], 'network: ', fail);
   const out: NetworkSettings = {};
   if (r.caFile !== undefined) {
     if (typeof r.caFile !== 'string' || !r.caFile.startsWith('/')) fail('network.caFile must be the absolute path of a PEM file');
@@ -408,7 +419,7 @@ function validateAdapterFields(p: Record<string, unknown>, profile: Profile, at:
 function validateMatchRule(raw: unknown, at: string, fail: (what: string) => never): GitMatchRule {
   if (!isObject(raw)) fail(`${at} must be an object such as { "host": "git.example.com" }`);
   const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) if (key !== 'protocol' && key !== 'host' && key !== 'path') fail(`${at}: unknown setting "${key}"`);
+  rejectUnknownKeys(r, ['protocol', 'host', 'path'], `${at}: `, fail);
   if (typeof r.host !== 'string' || !HOST_PATTERN.test(r.host)) fail(`${at}.host must be a host such as "git.example.com", "*.example.com" or "host:8443"`);
   const rule: GitMatchRule = { host: r.host as string };
   if (r.protocol !== undefined) {
@@ -426,7 +437,7 @@ function validatePolicy(raw: unknown, at: string, fail: (what: string) => never)
   if (!isObject(raw)) fail(`${at} must be an object`);
   const r = raw as Record<string, unknown>;
   const known = ['scopes', 'audiences', 'resources', 'cacheSeconds', 'requireEnrolment', 'separateGrant', 'sessionSeconds', 'maxAge', 'acrValues'];
-  for (const key of Object.keys(r)) if (!known.includes(key)) fail(`${at}: unknown setting "${key}"`);
+  rejectUnknownKeys(r, known, `${at}: `, fail);
   const out: PrivilegedPolicy = {};
   for (const key of ['scopes', 'audiences', 'resources'] as const) {
     if (r[key] === undefined) continue;

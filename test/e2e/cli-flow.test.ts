@@ -133,7 +133,7 @@ describe('authctl CLI, end to end', () => {
 
   it('usage errors exit 2 with a clear message', async () => {
     expect((await runCli(['token', '--bogus'], home.env)).code).toBe(2);
-    expect((await runCli(['token', '--min-valid', 'soon'], home.env)).stderr).toMatch(/--min-valid must be a whole number/);
+    expect((await runCli(['token', '--min-valid', 'soon'], home.env)).stderr).toMatch(/--min-valid "soon" is not a whole number of seconds \(e\.g\. --min-valid 300\)\nusage: authctl token /);
     const unknown = await runCli(['token', '--profile', 'nope'], home.env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no profile named "nope"/);

@@ -253,7 +253,7 @@ describe('profile add --federation', () => {
       expect(bad.stderr).toMatch(/--federation gitlab needs --variable NAME/);
       const wrong = await runCli(['profile', 'add', 'x', '--issuer', idp.issuer, '--client-id', 'x', '--federation', 'github-actions', '--exchange', 'magic'], h.env);
       expect(wrong.code, wrong.stderr).toBe(2);
-      expect(wrong.stderr).toMatch(/federation\.exchange must be one of token-exchange, client-assertion/);
+      expect(wrong.stderr).toMatch(/--exchange "magic" is not one of token-exchange, client-assertion \(e\.g\. --exchange token-exchange\)/);
     } finally {
       h.cleanup();
     }

@@ -63,12 +63,12 @@ describe('without the native addon', () => {
     const status = await cliAs(undefined, ['status'], home.env);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('peer check: OFF');
-    expect(status.stdout).toMatch(/^WARNING: peer check unavailable: the agent does not verify who connects \(.*authctl_native\.node not found.*\); only the socket directory's permissions keep other users out/m);
+    expect(status.stdout).toMatch(/^! peer check unavailable: the agent does not verify who connects \(.*authctl_native\.node not found.*\); only the socket directory's permissions keep other users out/m);
     const json = await cliAs(undefined, ['status', '--json'], home.env);
     expect(JSON.parse(json.stdout)).toMatchObject({ pid: agent.pid, peerCheck: 'unavailable', peerCheckProblem: expect.stringContaining('not found') });
     const doctor = await cliAs(undefined, ['doctor'], home.env);
     expect(doctor.code, doctor.stdout).toBe(EXIT.ok); // a warning, not a failure
-    expect(doctor.stdout).toMatch(/^WARN +peer check: peer check unavailable: .*node scripts\/build-native\.mjs/m);
+    expect(doctor.stdout).toMatch(/^! peer check: peer check unavailable: .*node scripts\/build-native\.mjs/m);
     // Once at start, not per connection.
     expect(unavailableWarnings()).toHaveLength(1);
     expect(JSON.parse(unavailableWarnings()[0]!)).toMatchObject({ level: 'warn', reason: expect.stringContaining('authctl_native.node not found') });

@@ -73,7 +73,7 @@ describe('keychain storage (real Secret Service)', () => {
       const status = await runCli(['status'], h.env);
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('storage: file');
-      expect(status.stdout).toMatch(/WARNING: no keychain is available: refresh tokens are stored in .*sessions\.json/);
+      expect(status.stdout).toMatch(/^! no keychain is available: refresh tokens are stored in .*sessions\.json/m);
     } finally {
       await agent.stop();
     }

@@ -4,7 +4,8 @@
  * goes to the journal (or the unit's stderr) unless `--log` says otherwise.
  */
 import { closeSync, readFileSync, writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { DAEMON_SPEC, DAEMON_STOP_SPEC } from './spec.js';
 import type { StartReport } from '../../autostart.js';
 import type { StatusResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
@@ -12,13 +13,12 @@ import { processPathEnv } from '../../../shared/paths.js';
 import type { CommandIO } from '../../io.js';
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  if (argv[0] === 'stop') return stop(io);
-  const { values } = parseArgs({
-    args: argv,
-    // --report-fd: the pipe an autostarting CLI reads to learn whether the agent started (client/autostart.ts).
-    options: { foreground: { type: 'boolean', default: false }, log: { type: 'string' }, 'report-fd': { type: 'string' } },
-    strict: true,
-  });
+  if (argv[0] === 'stop') {
+    parseCommandArgs(DAEMON_STOP_SPEC, argv.slice(1));
+    return stop(io);
+  }
+  // --report-fd (hidden): the pipe an autostarting CLI reads to learn whether the agent started (client/autostart.ts).
+  const { values } = parseCommandArgs(DAEMON_SPEC, argv);
   const { serviceLogDestination } = await import('../../../daemon/platform.js');
   const log = values.log ?? serviceLogDestination(io.env) ?? (values.foreground ? 'stderr' : 'file');
   if (log !== 'stderr' && log !== 'file' && log !== 'journal') throw new AuthctlError('usage', '--log must be "stderr", "file" or "journal"');

@@ -134,7 +134,7 @@ async function readAll(io: CommandIO): Promise<string> {
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const operation = argv[0];
-  if (!operation || argv.length > 1) {
+  if (!operation || argv.length > 1 || operation.startsWith('-')) {
     io.stderr.write('usage: authctl docker-credential get|store|erase|list|version\n(docker runs this as docker-credential-authctl; add "credHelpers": {"REGISTRY": "authctl"} to ~/.docker/config.json)\n');
     return EXIT.usage;
   }

@@ -65,14 +65,14 @@ describe('authctl doctor', () => {
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.ok);
     const out = io.out();
-    expect(out).toMatch(new RegExp(`^ok +socket directory: ${dirname(home.socket)}: yours, mode 700$`, 'm'));
-    expect(out).toMatch(/^ok +config: 1 profile/m);
-    expect(out).toMatch(new RegExp(`^ok +agent: pid ${process.pid}, `, 'm'));
-    expect(out).toMatch(/^ok +peer check: on/m);
+    expect(out).toMatch(new RegExp(`^✓ socket directory: ${dirname(home.socket)}: yours, mode 700$`, 'm'));
+    expect(out).toMatch(/^✓ config: 1 profile/m);
+    expect(out).toMatch(new RegExp(`^✓ agent: pid ${process.pid}, `, 'm'));
+    expect(out).toMatch(/^✓ peer check: on/m);
     // The 0600 file store is a warning, not a failure.
-    expect(out).toMatch(/^WARN +storage: file: /m);
-    expect(out).toMatch(/^ok +issuer of profile "work": .* answers, with the device flow/m);
-    expect(out).not.toMatch(/^FAIL/m);
+    expect(out).toMatch(/^! storage: file: /m);
+    expect(out).toMatch(/^✓ issuer of profile "work": .* answers, with the device flow/m);
+    expect(out).not.toMatch(/^X /m);
   });
 
   it('no agent running: exit 6 with the command to start one, and it does not start one', async () => {
@@ -81,7 +81,7 @@ describe('authctl doctor', () => {
     agent = undefined;
     const io = testIO(home, true);
     expect(await run({}, io)).toBe(EXIT.agent);
-    expect(io.out()).toMatch(/^FAIL +agent: no agent answers on .*authctl daemon/m);
+    expect(io.out()).toMatch(/^X agent: no agent answers on .*authctl daemon/m);
     expect(existsSync(home.socket)).toBe(false);
   });
 
@@ -91,8 +91,8 @@ describe('authctl doctor', () => {
     chmodSync(dir, 0o755);
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.agent);
-    expect(io.out()).toMatch(new RegExp(`^FAIL +socket directory: refusing .*mode 755.*chmod 700 ${dir}`, 'm'));
-    expect(io.out()).toMatch(/^FAIL +agent: not contacted/m);
+    expect(io.out()).toMatch(new RegExp(`^X socket directory: refusing .*mode 755.*chmod 700 ${dir}`, 'm'));
+    expect(io.out()).toMatch(/^X agent: not contacted/m);
   });
 
   it('an unreachable issuer: exit 5 naming the profile and the URL', async () => {
@@ -100,15 +100,15 @@ describe('authctl doctor', () => {
     await setUp({ work: idp.issuer, dead: `http://127.0.0.1:${port}` });
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.idp);
-    expect(io.out()).toMatch(/^ok +issuer of profile "work"/m);
-    expect(io.out()).toMatch(new RegExp(`^FAIL +issuer of profile "dead": cannot reach 127.0.0.1:${port} \\(connection refused\\)`, 'm'));
+    expect(io.out()).toMatch(/^✓ issuer of profile "work"/m);
+    expect(io.out()).toMatch(new RegExp(`^X issuer of profile "dead": cannot reach 127.0.0.1:${port} \\(connection refused\\)`, 'm'));
   });
 
   it('an issuer URL that is not the provider: exit 5 with the HTTP status', async () => {
     await setUp({ wrong: `${idp.issuer}/not-here` });
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.idp);
-    expect(io.out()).toMatch(/^FAIL +issuer of profile "wrong": .*answered HTTP 404/m);
+    expect(io.out()).toMatch(/^X issuer of profile "wrong": .*answered HTTP 404/m);
   });
 
   it('a broken config file: exit 2 naming the file; the first failure decides the exit code', async () => {
@@ -117,7 +117,7 @@ describe('authctl doctor', () => {
     writeFileSync(file, '{ "profiles": ');
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.usage);
-    expect(io.out()).toMatch(new RegExp(`^FAIL +config: ${file}: not valid JSON`, 'm'));
-    expect(io.out()).toMatch(/^FAIL +config \(as the agent reads it\)/m);
+    expect(io.out()).toMatch(new RegExp(`^X config: ${file}: not valid JSON`, 'm'));
+    expect(io.out()).toMatch(/^X config \(as the agent reads it\)/m);
   });
 });

@@ -7,12 +7,14 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { DOCTOR_SPEC } from './spec.js';
 import type { DiagnosticsResponse, StatusResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT, exitCodeFor, type ErrorCode } from '../../../shared/errors.js';
 import { AgentClient, checkSocketDir } from '../../agent-client.js';
 import type { CommandIO } from '../../io.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
+import { styleFor } from '../../style.js';
 
 export interface Check {
   level: 'ok' | 'warn' | 'fail';
@@ -58,7 +60,8 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
     checks.push({ level: 'warn', name: 'issuers', detail: 'not checked: the agent checks them, and no agent answers' });
   }
 
-  for (const c of checks) io.stdout.write(`${{ ok: 'ok  ', warn: 'WARN', fail: 'FAIL' }[c.level]}  ${c.name}: ${terminalSafe(c.detail)}\n`);
+  const style = styleFor(io.stdout, io.env);
+  for (const c of checks) io.stdout.write(`${style.mark(c.level)} ${c.name}: ${terminalSafe(c.detail)}\n`);
   const firstFailure = checks.find((c) => c.level === 'fail');
   if (!firstFailure) io.stdout.write(checks.some((c) => c.level === 'warn') ? 'No failures (see the warnings above).\n' : 'All checks passed.\n');
   return firstFailure ? exitCodeFor(firstFailure.code ?? 'internal') : EXIT.ok;
@@ -123,6 +126,6 @@ function failure(name: string, e: unknown, fallback: ErrorCode): Check {
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
+  parseCommandArgs(DOCTOR_SPEC, argv);
   return run({}, io);
 }

@@ -3,7 +3,8 @@
  * expiry as assignments for `eval "$(authctl env)"` (sh, bash, zsh), `authctl env --format
  * fish | source`, or a JSON object for other tools. Values are always single-quoted.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { ENV_SPEC } from './spec.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { fishQuote, shQuote } from './quote.js';
@@ -34,11 +35,7 @@ export function formatAssignments(vars: Array<[string, string]>, format: EnvForm
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { profile: { type: 'string', short: 'p' }, env: { type: 'string' }, format: { type: 'string', default: 'sh' } },
-    strict: true,
-  });
+  const { values } = parseCommandArgs(ENV_SPEC, argv);
   const format = values.format as EnvFormat;
   if (!FORMATS.includes(format)) throw new AuthctlError('usage', `--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   return run({ profile: values.profile ?? (io.env.AUTHCTL_PROFILE || undefined), envName: values.env, format }, io);

@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { EXEC_SPEC } from './spec.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { tokenEnvironment, type TokenEnvOptions } from '../env/token-env.js';
@@ -84,16 +85,8 @@ function runChild(command: string[], env: CommandIO['env'], io: CommandIO): Prom
 }
 
 export function parseExecArgs(argv: string[], env: CommandIO['env']): ExecOptions {
-  const dash = argv.indexOf('--');
-  const own = dash >= 0 ? argv.slice(0, dash) : argv;
-  const { values, positionals } = parseArgs({
-    args: own,
-    options: { profile: { type: 'string', short: 'p' }, env: { type: 'string' }, nested: { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  // `authctl exec cmd args` works too, but options after the command belong to the command.
-  const command = dash >= 0 ? [...positionals, ...argv.slice(dash + 1)] : positionals;
+  // `authctl exec cmd args` works too; the options after the command belong to the command.
+  const { values, rest: command } = parseCommandArgs(EXEC_SPEC, argv);
   return { profile: values.profile ?? (env.AUTHCTL_PROFILE || undefined), envName: values.env, nested: values.nested, command };
 }
 

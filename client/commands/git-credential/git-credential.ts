@@ -8,7 +8,8 @@
  * starts a login: it exits quietly and git reports its own error.
  */
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { GIT_CREDENTIAL_SPEC } from './spec.js';
 import type { TokenResponse } from '../../../shared/api.js';
 import type { ResolvedProfile } from '../../../shared/config.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
@@ -125,16 +126,11 @@ function readGitConfig(key: string): string | undefined {
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { profile: { type: 'string', short: 'p' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const operation = positionals.at(-1);
-  if (!operation) {
+  if (!argv.some((a) => !a.startsWith('-'))) {
     io.stderr.write('usage: authctl git-credential [--profile P] get|store|erase|capability\n(git runs this for credential.helper=authctl; see `authctl setup-git`)\n');
     return EXIT.usage;
   }
+  const { values, positionals } = parseCommandArgs(GIT_CREDENTIAL_SPEC, argv);
+  const operation = positionals[0]!;
   return run({ operation, profile: values.profile }, io);
 }

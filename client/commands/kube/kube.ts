@@ -8,7 +8,8 @@
  * without one, and tells the plugin nothing: a retry cannot be told apart, so the plugin
  * does not drop the cached token (a revoked token is replaced when it expires).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { KUBE_SPEC } from './spec.js';
 import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
 import type { CommandIO } from '../../io.js';
 import { hasTerminal, tokenOrLogin } from '../../lib/token-or-login.js';
@@ -66,6 +67,6 @@ function checkCluster(info: ExecInfo, requested: string | undefined, env: Comman
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { profile: { type: 'string', short: 'p' } }, strict: true });
+  const { values } = parseCommandArgs(KUBE_SPEC, argv);
   return run({ profile: values.profile ?? (io.env.AUTHCTL_PROFILE || undefined) }, io);
 }

@@ -3,11 +3,13 @@
  * the URL on stderr, opens a browser when it makes sense, counts down on a terminal, and
  * returns when the agent reports success. `--json` prints the agent's events on stdout.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { LOGIN_SPEC } from './spec.js';
 import type { LoginEvent, LoginRequest } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import { openableUrl, openBrowser, shouldOpenBrowser } from '../../browser.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
+import { styleFor } from '../../style.js';
 import type { CommandIO } from '../../io.js';
 import { openLoginStream } from '../../login-stream.js';
 import { saveProfile } from '../../profile-config.js';
@@ -75,19 +77,21 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
     }
     case 'waiting':
       return undefined;
-    case 'success':
+    case 'success': {
       countdown.stop();
-      if (ev.warning) io.stderr.write(`WARNING: ${ev.warning}\n`);
+      const style = styleFor(io.stderr, io.env);
+      if (ev.warning) io.stderr.write(style.warn(`${terminalSafe(ev.warning)}\n`));
       if (!opts.json) {
         const who = `profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}`;
         if (ev.privilegedUntil) {
           const until = new Date(ev.privilegedUntil * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-          io.stderr.write(`Privileged sign-in for ${who}, held in the agent's memory until ${until}.\n`);
-        } else io.stderr.write(`Logged in to ${who}.\n`);
-        if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
+          io.stderr.write(style.ok(`Privileged sign-in for ${who}, held in the agent's memory until ${until}.\n`));
+        } else io.stderr.write(style.ok(`Logged in to ${who}.\n`));
+        if (ev.storageWarning) io.stderr.write(style.warn(`${terminalSafe(ev.storageWarning)}\n`));
         if (ev.sessionNote) io.stderr.write(`Note: ${terminalSafe(ev.sessionNote)}\n`);
       }
       return EXIT.ok;
+    }
     case 'error':
       countdown.stop();
       throw new AuthctlError(ev.error, ev.message);
@@ -132,20 +136,7 @@ class Countdown {
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      profile: { type: 'string', short: 'p' },
-      issuer: { type: 'string' },
-      'client-id': { type: 'string' },
-      scope: { type: 'string', multiple: true, short: 's' },
-      audience: { type: 'string' },
-      'no-browser': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      privileged: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseCommandArgs(LOGIN_SPEC, argv);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);

@@ -1,9 +1,11 @@
 /** `authctl logout [--profile P | --all]`: revoke at the provider, delete locally either way. */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { LOGOUT_SPEC } from './spec.js';
 import type { LogoutResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT, exitCodeFor } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
+import { styleFor } from '../../style.js';
 
 export interface LogoutOptions {
   profile?: string;
@@ -21,24 +23,21 @@ export async function run(opts: LogoutOptions, io: CommandIO): Promise<number> {
   }
   if (!res.profiles.length) io.stderr.write('No profiles are configured; nothing to log out of.\n');
   let exit: number = EXIT.ok;
+  const style = styleFor(io.stderr, io.env);
   for (const p of res.profiles) {
     if (p.cancelledLogin) io.stderr.write(`Cancelled the login waiting for approval for "${p.profile}".\n`);
     if (p.error) {
       // The others were still logged out; the exit code is the first failure's.
-      io.stderr.write(`Could not log out of "${p.profile}": ${terminalSafe(p.error)}\n`);
+      io.stderr.write(style.fail(`Could not log out of "${p.profile}": ${terminalSafe(p.error)}\n`));
       if (exit === EXIT.ok) exit = exitCodeFor(p.errorCode ?? 'internal');
-    } else if (p.revoked) io.stderr.write(`Logged out of "${p.profile}" (the session was revoked at the provider).\n`);
-    else if (p.revokeError) io.stderr.write(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${terminalSafe(p.revokeError)}\n`);
-    else io.stderr.write(`Logged out of "${p.profile}" (there was no session to revoke).\n`);
+    } else if (p.revoked) io.stderr.write(style.ok(`Logged out of "${p.profile}" (the session was revoked at the provider).\n`));
+    else if (p.revokeError) io.stderr.write(style.warn(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${terminalSafe(p.revokeError)}\n`));
+    else io.stderr.write(style.ok(`Logged out of "${p.profile}" (there was no session to revoke).\n`));
   }
   return exit;
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { profile: { type: 'string', short: 'p' }, all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
+  const { values } = parseCommandArgs(LOGOUT_SPEC, argv);
   return run({ profile: values.profile ?? (values.all ? undefined : io.env.AUTHCTL_PROFILE || undefined), all: values.all, json: values.json }, io);
 }

@@ -3,7 +3,8 @@
  * password methods that approve privileged requests. Enrolment ends with a first code from
  * the new method; while a method is enrolled, enrolling or removing one needs an OTP.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, subcommandOf } from '../../cli/parse.js';
+import { OTP_ENROLL_SPEC, OTP_REMOVE_SPEC, OTP_SPEC, OTP_STATUS_SPEC } from './spec.js';
 import type { OtpEnrollRequest, OtpEnrollResponse, OtpMethodName, OtpRemoveResponse, OtpStatusResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
@@ -15,31 +16,16 @@ export type OtpOptions =
   | { verb: 'status'; json: boolean }
   | { verb: 'remove'; method?: OtpMethodName };
 
-const USAGE = `usage: authctl otp enroll --totp
-       authctl otp enroll --yubikey --aes-key HEX --public-id MODHEX [--private-uid HEX]   (checked offline)
-       authctl otp enroll --yubikey --client-id ID --api-key KEY [--url URL]...           (checked with YubiCloud)
-       authctl otp status [--json]
-       authctl otp remove [--totp | --yubikey]`;
+/** The usage lines from the command table (./spec.ts), so this message cannot drift from help. */
+const USAGE = OTP_SPEC.usage.map((u, i) => `${i ? '       ' : 'usage: '}authctl ${u}`).join('\n');
 
 export function parseOtpArgs(argv: string[]): OtpOptions {
   const [verb, ...rest] = argv;
+  subcommandOf(OTP_SPEC, verb);
   const usage = (why: string) => new AuthctlError('usage', `${why}\n${USAGE}`);
   switch (verb) {
     case 'enroll': {
-      const { values } = parseArgs({
-        args: rest,
-        strict: true,
-        options: {
-          totp: { type: 'boolean', default: false },
-          yubikey: { type: 'boolean', default: false },
-          'aes-key': { type: 'string' },
-          'public-id': { type: 'string' },
-          'private-uid': { type: 'string' },
-          'client-id': { type: 'string' },
-          'api-key': { type: 'string' },
-          url: { type: 'string', multiple: true },
-        },
-      });
+      const { values } = parseCommandArgs(OTP_ENROLL_SPEC, rest);
       if (values.totp === values.yubikey) throw usage('enroll needs exactly one of --totp and --yubikey');
       const yubikeyFlags = ['aes-key', 'public-id', 'private-uid', 'client-id', 'api-key', 'url'] as const;
       if (values.totp) {
@@ -58,11 +44,11 @@ export function parseOtpArgs(argv: string[]): OtpOptions {
       return { verb: 'enroll', settings: dropUndefined(settings) };
     }
     case 'status': {
-      const { values } = parseArgs({ args: rest, strict: true, options: { json: { type: 'boolean', default: false } } });
+      const { values } = parseCommandArgs(OTP_STATUS_SPEC, rest);
       return { verb: 'status', json: values.json };
     }
     case 'remove': {
-      const { values } = parseArgs({ args: rest, strict: true, options: { totp: { type: 'boolean', default: false }, yubikey: { type: 'boolean', default: false } } });
+      const { values } = parseCommandArgs(OTP_REMOVE_SPEC, rest);
       if (values.totp && values.yubikey) throw usage('remove one method (--totp or --yubikey), or every one (no flag)');
       return { verb: 'remove', method: values.totp ? 'totp' : values.yubikey ? 'yubikey' : undefined };
     }

@@ -2,7 +2,8 @@
  * `authctl profile add|list|show|remove`: profiles in the user config file; system
  * profiles (admin-managed) are listed too, and a user entry overrides a system one.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, subcommandOf } from '../../cli/parse.js';
+import { PROFILE_ADD_SPEC, PROFILE_LIST_SPEC, PROFILE_SPEC } from './spec.js';
 import { PROVIDERS, validateFederation, type Profile, type ProviderName } from '../../../shared/config.js';
 import { presetProfile } from '../../../shared/providers.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
@@ -63,41 +64,8 @@ export function remove(name: string, io: CommandIO): number {
 }
 
 export function parseAdd(argv: string[]): ProfileAddOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      issuer: { type: 'string' },
-      'client-id': { type: 'string' },
-      scope: { type: 'string', multiple: true, short: 's' },
-      audience: { type: 'string' },
-      resource: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      'min-valid': { type: 'string' },
-      default: { type: 'boolean', default: false },
-      // Provider presets (shared/providers.ts).
-      provider: { type: 'string' },
-      domain: { type: 'string' },
-      'authorization-server': { type: 'string' },
-      tenant: { type: 'string' },
-      base: { type: 'string' },
-      realm: { type: 'string' },
-      'device-endpoint': { type: 'string' },
-      'token-endpoint': { type: 'string' },
-      'revocation-endpoint': { type: 'string' },
-      'client-secret': { type: 'string' },
-      // Workload identity federation (CI).
-      federation: { type: 'string' },
-      'federation-audience': { type: 'string' },
-      variable: { type: 'string' },
-      'token-file': { type: 'string' },
-      exchange: { type: 'string' },
-    },
-    strict: true,
-  });
-  const [name, ...extra] = positionals;
-  if (!name || extra.length)
-    throw new AuthctlError('usage', 'usage: authctl profile add NAME (--issuer URL | --provider P ...) --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]');
+  const { values, positionals } = parseCommandArgs(PROFILE_ADD_SPEC, argv);
+  const name = positionals[0]!;
   if (values.provider !== undefined && !PROVIDERS.includes(values.provider as ProviderName))
     throw new AuthctlError('usage', `--provider must be one of ${PROVIDERS.join(', ')}, not "${values.provider}"`);
   if (!values.provider && (!values.issuer || !values['client-id'])) throw new AuthctlError('usage', `authctl profile add needs --issuer URL and --client-id ID, or a preset: --provider ${PROVIDERS.join('|')}`);
@@ -161,16 +129,13 @@ function federationFlags(values: Record<string, string | boolean | string[] | un
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [verb, ...rest] = argv;
-  const one = (args: string[]) => {
-    const { positionals } = parseArgs({ args, allowPositionals: true, options: {}, strict: true });
-    if (positionals.length !== 1) throw new AuthctlError('usage', `usage: authctl profile ${verb} NAME`);
-    return positionals[0]!;
-  };
+  const spec = subcommandOf(PROFILE_SPEC, verb);
+  const one = (args: string[]) => parseCommandArgs(spec, args).positionals[0]!;
   switch (verb) {
     case 'add':
       return add(parseAdd(rest), io);
     case 'list': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
+      const { values } = parseCommandArgs(PROFILE_LIST_SPEC, rest);
       return list(values.json, io);
     }
     case 'show':

@@ -4,7 +4,8 @@
  * LaunchAgent on macOS), with the absolute paths of this node and this authctl, so no shell
  * snippet is needed. `--print` shows what would be written and run, and changes nothing.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, subcommandOf } from '../../cli/parse.js';
+import { SERVICE_SPEC } from './spec.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import { processPathEnv } from '../../../shared/paths.js';
 import type { CommandIO } from '../../io.js';
@@ -51,7 +52,6 @@ export interface ServiceManager {
   status(ctx: ServiceContext): ServiceReport;
 }
 
-const USAGE = 'usage: authctl service install [--now] [--print] [--system-wide [--root DIR]] | uninstall [--system-wide [--root DIR]] | status';
 
 export async function run(opts: ServiceOptions, io: CommandIO, platform: NodeJS.Platform = process.platform): Promise<number> {
   const native = nativeManager(platform);
@@ -109,19 +109,8 @@ function warnPrivatePaths(ctx: ServiceContext, io: CommandIO): void {
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [action, ...rest] = argv;
-  if (action !== 'install' && action !== 'uninstall' && action !== 'status') throw new AuthctlError('usage', USAGE);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      now: { type: 'boolean', default: false },
-      print: { type: 'boolean', default: false },
-      'system-wide': { type: 'boolean', default: false },
-      root: { type: 'string' },
-      manager: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (action !== 'install' && (values.now || values.print)) throw new AuthctlError('usage', `--now and --print go with \`authctl service install\`\n${USAGE}`);
+  const spec = subcommandOf(SERVICE_SPEC, action);
+  const { values } = parseCommandArgs(spec, rest) as unknown as { values: { now?: boolean; print?: boolean; 'system-wide': boolean; root?: string; manager?: string } };
   if (values.now && values['system-wide'])
     throw new AuthctlError('usage', '--now starts the service for you alone; with --system-wide it starts at each user\'s next login (or `systemctl --user start authctl.socket`)');
   if (values.root !== undefined && !values['system-wide']) throw new AuthctlError('usage', '--root goes with --system-wide (installing into an image or chroot)');
@@ -129,7 +118,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   if (values.manager !== undefined && values.manager !== 'systemd' && values.manager !== 'launchd')
     throw new AuthctlError('usage', `--manager must be "systemd" or "launchd", not "${values.manager}"`);
   return run(
-    { action, now: values.now, print: values.print, systemWide: values['system-wide'], root: values.root, manager: values.manager as ManagerName | undefined },
+    { action: action as ServiceOptions['action'], now: values.now ?? false, print: values.print ?? false, systemWide: values['system-wide'], root: values.root, manager: values.manager as ManagerName | undefined },
     io,
   );
 }

@@ -5,7 +5,8 @@
  * the token) followed by authctl's helper with an explicit profile.
  */
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { SETUP_GIT_SPEC } from './spec.js';
 import { resolveProfileName } from '../../../shared/config.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
@@ -52,7 +53,7 @@ export async function run(opts: SetupGitOptions, io: CommandIO): Promise<number>
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { host: { type: 'string' }, profile: { type: 'string', short: 'p' } }, strict: true });
+  const { values } = parseCommandArgs(SETUP_GIT_SPEC, argv);
   if (!values.host) throw new AuthctlError('usage', 'which host? authctl setup-git --host git.example.com [--profile P]');
   return run({ host: values.host, profile: values.profile ?? (io.env.AUTHCTL_PROFILE || undefined) }, io);
 }

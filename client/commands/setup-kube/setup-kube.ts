@@ -5,7 +5,8 @@
  * `kubectl config`, which keeps the file's format and honours KUBECONFIG.
  */
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { SETUP_KUBE_SPEC } from './spec.js';
 import { resolveProfileName } from '../../../shared/config.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
@@ -62,11 +63,7 @@ export async function run(opts: SetupKubeOptions, io: CommandIO): Promise<number
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { context: { type: 'string' }, profile: { type: 'string', short: 'p' }, kubeconfig: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseCommandArgs(SETUP_KUBE_SPEC, argv);
   if (!values.context) throw new AuthctlError('usage', 'which context? authctl setup-kube --context C [--profile P]');
   return run({ context: values.context, profile: values.profile ?? (io.env.AUTHCTL_PROFILE || undefined), kubeconfig: values.kubeconfig }, io);
 }

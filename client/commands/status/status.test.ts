@@ -29,7 +29,7 @@ describe('status rendering', () => {
   it('shows the warnings people must see, and expiry, but no secret fields exist to show', () => {
     const text = renderStatus(base, 1_000_000_000);
     expect(text).toContain('agent: pid 42, version 0.1.0, up 1h02m');
-    expect(text).toContain('WARNING: no keychain is available');
+    expect(text).toContain('! no keychain is available');
     expect(text).toContain('peer check unavailable');
     expect(text).toContain('work (default)  [user]');
     expect(text).toContain('state:   logged in as alice');
@@ -42,7 +42,7 @@ describe('status rendering', () => {
     const text = renderStatus({ ...base, profiles: [hostile] }, 1_000_000_000);
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(text).toContain('state:   logged in as alice^[[2J^Jstate:   fine');
-    expect(text).toContain('error:   bad^[[31m');
+    expect(text).toContain('X error: bad^[[31m');
   });
 
   it('shows where each session is, when it ends, and a token that does not expire', () => {

@@ -1,9 +1,12 @@
 /** `authctl status [--json]`: the agent and each profile; never a secret. */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { STATUS_SPEC } from './spec.js';
 import type { StatusResponse } from '../../../shared/api.js';
 import { EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
+import { PassThrough } from 'node:stream';
 import { terminalSafe } from '../../../shared/terminal-text.js';
+import { styleFor, type Style } from '../../style.js';
 
 export interface StatusOptions {
   json: boolean;
@@ -15,15 +18,23 @@ export async function run(opts: StatusOptions, io: CommandIO, now = Date.now()):
     io.stdout.write(JSON.stringify(s, null, 2) + '\n');
     return EXIT.ok;
   }
-  io.stdout.write(renderStatus(s, now));
+  io.stdout.write(renderStatus(s, now, styleFor(io.stdout, io.env)));
   return EXIT.ok;
 }
+
+interface Marked {
+  level: 'ok' | 'warn' | 'fail';
+  text: string;
+  indent: string;
+}
+const marked = (level: Marked['level'], text: string, indent = ''): Marked => ({ level, text, indent });
 
 /** The agent's stand-in expiry (9999-12-31) for tokens the provider gave no expiry. */
 const NEVER_EXPIRES_S = Date.UTC(9999, 11, 31) / 1000;
 
-export function renderStatus(s: StatusResponse, now: number): string {
-  const lines = [
+export function renderStatus(s: StatusResponse, now: number, style: Style = styleFor(new PassThrough(), {})): string {
+  // A marked line gets its ✓ ! X (and colour) after the text is made terminal-safe.
+  const lines: (string | Marked)[] = [
     `agent: pid ${s.pid}, version ${s.version}, up ${duration(s.uptimeSeconds)}`,
     `socket: ${s.socket}`,
     `storage: ${s.storage.backend}${s.storage.error ? ` (ERROR: ${s.storage.error})` : ''}`,
@@ -31,12 +42,12 @@ export function renderStatus(s: StatusResponse, now: number): string {
   ];
   if (s.peerCheck !== 'available') {
     lines.push(
-      `WARNING: peer check unavailable: the agent does not verify who connects (${s.peerCheckProblem ?? 'the native addon did not load'}); only the socket directory's permissions keep other users out. Rebuild the addon (\`node scripts/build-native.mjs\`) and restart the agent.`,
+      marked('warn', `peer check unavailable: the agent does not verify who connects (${s.peerCheckProblem ?? 'the native addon did not load'}); only the socket directory's permissions keep other users out. Rebuild the addon (\`node scripts/build-native.mjs\`) and restart the agent.`),
     );
   }
   if (s.network) lines.push(`network: ${networkText(s.network)}`);
-  if (s.storage.warning) lines.push(`WARNING: ${s.storage.warning}`);
-  for (const e of s.configErrors ?? []) lines.push(`config error: ${e}`);
+  if (s.storage.warning) lines.push(marked('warn', s.storage.warning));
+  for (const e of s.configErrors ?? []) lines.push(marked('fail', `config error: ${e}`));
   if (!s.profiles.length) lines.push('', 'No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.');
   for (const p of s.profiles) {
     lines.push('', `${p.name}${p.name === s.defaultProfile ? ' (default)' : ''}  [${p.source}]`);
@@ -50,8 +61,8 @@ export function renderStatus(s: StatusResponse, now: number): string {
       const left = p.privilegedSessionExpiresAt - Math.floor(now / 1000);
       lines.push(`  privileged sign-in: in agent memory, ${left > 0 ? `ends in ${duration(left)}` : 'ended'}`);
     }
-    if (p.error) lines.push(`  error:   ${p.error}`);
-    if (p.clockWarning) lines.push(`  WARNING: ${p.clockWarning}`);
+    if (p.error) lines.push(marked('fail', `error: ${p.error}`, '  '));
+    if (p.clockWarning) lines.push(marked('warn', p.clockWarning, '  '));
     for (const t of p.cachedTokens) {
       const left = t.expiresAt - Math.floor(now / 1000);
       if (t.expiresAt >= NEVER_EXPIRES_S) {
@@ -63,7 +74,7 @@ export function renderStatus(s: StatusResponse, now: number): string {
     }
   }
   // Subjects, issuers and errors come from outside: each line is shown without its control characters.
-  return lines.map(terminalSafe).join('\n') + '\n';
+  return lines.map((l) => (typeof l === 'string' ? terminalSafe(l) : `${l.indent}${style.mark(l.level)} ${terminalSafe(l.text)}`)).join('\n') + '\n';
 }
 
 function networkText(n: NonNullable<StatusResponse['network']>): string {
@@ -86,6 +97,6 @@ function duration(seconds: number): string {
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseCommandArgs(STATUS_SPEC, argv);
   return run({ json: values.json }, io);
 }

@@ -3,7 +3,8 @@
  * format); everything for people goes to stderr. With AUTHCTL_TOKEN set (a pre-issued
  * token in CI), it prints that and never contacts an agent.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { TOKEN_SPEC } from './spec.js';
 import type { TokenRequest, TokenResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
@@ -21,22 +22,7 @@ export interface TokenOptions {
 }
 
 export function parseTokenArgs(argv: string[], env: CommandIO['env']): TokenOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      profile: { type: 'string', short: 'p' },
-      scope: { type: 'string', multiple: true, short: 's' },
-      audience: { type: 'string' },
-      resource: { type: 'string' },
-      'min-valid': { type: 'string' },
-      privileged: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      header: { type: 'boolean', default: false },
-      env: { type: 'boolean', default: false },
-    },
-    allowPositionals: false,
-    strict: true,
-  });
+  const { values } = parseCommandArgs(TOKEN_SPEC, argv);
   const formats = (['json', 'header', 'env'] as const).filter((f) => values[f]);
   if (formats.length > 1) throw new AuthctlError('usage', `--${formats[0]} and --${formats[1]} cannot be combined`);
   let minValid: number | undefined;

@@ -4,7 +4,8 @@
  * stdout: the verified claims as JSON (exit 0); an invalid token or a missing scope: why,
  * on stderr (exit 3); keys out of reach: exit 5; usage: exit 2.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../../cli/parse.js';
+import { VERIFY_SPEC } from './spec.js';
 import { resolveProfileName } from '../../../shared/config.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import { createVerifier, VerifyError } from '../../../verify/index.js';
@@ -20,21 +21,9 @@ export interface VerifyOptions {
   token?: string;
 }
 
-const USAGE = 'usage: authctl verify [--issuer URL | --profile P] [--audience A] [--scope S]... [TOKEN | -]';
 
 export function parseVerifyArgs(argv: string[]): VerifyOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      issuer: { type: 'string' },
-      profile: { type: 'string', short: 'p' },
-      audience: { type: 'string' },
-      scope: { type: 'string', multiple: true, short: 's' },
-    },
-  });
-  if (positionals.length > 1) throw new AuthctlError('usage', USAGE);
+  const { values, positionals } = parseCommandArgs(VERIFY_SPEC, argv);
   if (values.issuer && values.profile) throw new AuthctlError('usage', '--issuer and --profile cannot be combined');
   return {
     issuer: values.issuer,
