@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
   'setup-git': () => import('./commands/setup-git/setup-git.js'),
   'setup-kube': () => import('./commands/setup-kube/setup-kube.js'),
   verify: () => import('./commands/verify/verify.js'),
+  ssh: () => import('./commands/ssh/ssh.js'),
 };
 
 const USAGE = `authctl: a credential agent for command-line tools
@@ -56,6 +57,8 @@ Usage:
   authctl docker-credential get|store|erase|list|version (docker-credential-authctl)
   authctl kube    [--profile P]                          (kubectl exec credential plugin)
   authctl setup-kube --context C [--profile P]
+  authctl ssh     [ssh options...] DESTINATION [COMMAND...]   (ssh with this machine's agent forwarded)
+  authctl ssh     --print-config HOST                        (the same as ~/.ssh/config lines)
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 login required, 4 OTP, 5 identity provider, 6 agent, 7 keychain.
 `;
