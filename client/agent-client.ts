@@ -177,7 +177,11 @@ export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -
     return 'private'; // Nothing there yet: the connect fails and autostart creates it privately.
   }
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    if (env.AUTHCTL_SOCK === socketPath && st.isDirectory() && isForwardedSocket(socketPath, uid)) return 'forwarded';
+    if (env.AUTHCTL_SOCK === socketPath && st.isDirectory()) {
+      const forwarded = forwardedSocketState(socketPath, uid);
+      if (forwarded === 'ok') return 'forwarded';
+      if (forwarded === 'absent') throw forwardGone(socketPath, 'ENOENT');
+    }
     const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? `mode ${(st.mode & 0o777).toString(8)}` : 'not a directory';
     const next = st.isDirectory() && st.uid === uid ? `run \`chmod 700 ${dir}\`` : 'someone else may be squatting it: remove it, or set AUTHCTL_SOCK';
     throw new AuthctlError(
@@ -188,12 +192,12 @@ export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -
   return 'private';
 }
 
-/** A forwarded agent socket: a socket (not a link) owned by `uid` that nobody else may open. */
-function isForwardedSocket(path: string, uid: number): boolean {
+/** A forwarded agent socket must be a socket (not a link) owned by `uid` that nobody else may open. */
+function forwardedSocketState(path: string, uid: number): 'ok' | 'absent' | 'unsafe' {
   try {
     const st = lstatSync(path);
-    return st.isSocket() && st.uid === uid && (st.mode & 0o077) === 0;
+    return st.isSocket() && st.uid === uid && (st.mode & 0o077) === 0 ? 'ok' : 'unsafe';
   } catch {
-    return false;
+    return 'absent';
   }
 }
