@@ -25,7 +25,7 @@ export function createForwardingServer(deps: Omit<ServerDeps, 'connections'>): S
     admit(route: string, ctx: RouteContext) {
       const profile = requestedProfile(route, ctx.body, ctx.broker);
       if (profile) profileOf.set(ctx.req, profile);
-      admitForwarded(route, profile, ctx.broker, ctx.forwarded!);
+      admitForwarded(route, ctx.body, profile, ctx.broker, ctx.forwarded!);
     },
   };
   const server = createAgentServer({ ...deps, connections });

@@ -56,11 +56,16 @@ export function requestedProfile(route: string, body: unknown, broker: TokenBrok
 }
 
 /** Throws forwarding_refused when a forwarded connection may not make this request for `profileName`. */
-export function admitForwarded(route: string, profileName: string | undefined, broker: TokenBroker, forwarded: ForwardedConnection): void {
+export function admitForwarded(route: string, body: unknown, profileName: string | undefined, broker: TokenBroker, forwarded: ForwardedConnection): void {
   const where = forwarded.destination === 'unknown' ? 'a remote host' : `the remote host ${forwarded.destination}`;
   const refused = REFUSED[route];
   if (refused) {
     throw new AuthctlError('forwarding_refused', `${refused} is not allowed from ${where} (through \`authctl ssh\`): run it on the machine where the agent runs`);
+  }
+  // The privileged sign-in of a separateGrant profile puts privileged scopes in the agent's
+  // memory for hours: it is started where the agent runs, not from a server.
+  if (route === 'POST /v1/login' && (body as { privileged?: unknown } | undefined)?.privileged === true) {
+    throw new AuthctlError('forwarding_refused', `the privileged sign-in is not allowed from ${where}: run \`authctl login --privileged\` on the machine where the agent runs`);
   }
   if (!PROFILE_ROUTES.has(route) || profileName === undefined) return;
   const profile = broker.profile(profileName);

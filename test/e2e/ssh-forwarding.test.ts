@@ -18,7 +18,7 @@ import { CLI, loginViaCli, runCli, type CliResult } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { startSshd, type SshServer } from '../fixtures/sshd.js';
 import { auditEvents } from '../fixtures/agent-as-user.js';
-import { enrolTotpOnTerminal } from '../fixtures/terminal.js';
+import { enrolTotpOnTerminal, runOnTerminal } from '../fixtures/terminal.js';
 import { TotpCodes } from '../fixtures/oathtool.js';
 
 let idp: TestIdp;
@@ -132,8 +132,19 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     const enroll = await overSsh(['authctl', 'otp', 'enroll', '--totp']);
     expect(enroll.code).toBe(2);
     expect(enroll.stderr).toContain('enrolling a one-time password method is not allowed from the remote host');
+    const privilegedLogin = await overSsh(['authctl', 'login', '--profile', 'p', '--privileged', '--no-browser']);
+    expect(privilegedLogin.code).toBe(2);
+    expect(privilegedLogin.stderr).toContain('the privileged sign-in is not allowed from the remote host');
     const local = await runCli(['token', '--profile', 'work'], home.env);
     expect(local.code, local.stderr).toBe(0);
+  });
+
+  it('gives an interactive login shell on a terminal, with the agent forwarded', async () => {
+    const t = runOnTerminal(['ssh', '-F', sshd.clientConfig, sshd.alias], home.env);
+    await t.waitFor(/\$ $/m);
+    t.typeLine(`echo "sock=$AUTHCTL_SOCK"; ${sshd.authctl} token --profile work | cut -c1-4; exit 5`);
+    await t.waitFor(/sock=\/tmp\/authctl-[0-9a-f]{24}\.sock\s+eyJh/);
+    expect(await t.exit).toBe(5);
   });
 
   it('asks for an OTP for every privileged request over the forward: none to answer exits 4, an answer on the remote side works each time', async () => {
