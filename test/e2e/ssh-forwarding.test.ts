@@ -111,6 +111,8 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`forwarded: this host uses the agent of the machine that ran \`authctl ssh ${sshd.alias}\``);
     expect(r.stdout).not.toContain('forwarding socket:');
+    const doctor = await overSsh(['authctl', 'doctor']);
+    expect(doctor.stdout + doctor.stderr).toMatch(/socket directory.*forwarded by `authctl ssh`/);
   });
 
   it('refuses a profile whose config says "forwarding": false, which still works locally', async () => {
