@@ -37,7 +37,9 @@ const PROFILE_ROUTES = new Set(['POST /v1/token', 'POST /v1/login', 'POST /v1/in
  * be granted to it, and each privileged request needs its own OTP.
  */
 export function labelForwardedPeer(peer: Peer): { peer: Peer; forwarded: ForwardedConnection } {
-  const destination = peer.pid ? sshDestinationOf(peer.pid) : undefined;
+  // Only an ssh client's argv names a destination; any other process of the user on this socket is "unknown".
+  const isSsh = peer.exe !== undefined && /(^|\/)ssh$/.test(peer.exe);
+  const destination = peer.pid && isSsh ? sshDestinationOf(peer.pid) : undefined;
   return {
     peer: { uid: peer.uid, exe: peer.exe },
     forwarded: { destination: destination ?? 'unknown', sshPid: peer.pid, sshExe: peer.exe },

@@ -17,7 +17,8 @@ import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { CLI, loginViaCli, runCli, type CliResult } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { startSshd, type SshServer } from '../fixtures/sshd.js';
-import { auditEvents } from '../fixtures/agent-as-user.js';
+import { auditEvents, rawRequestAs } from '../fixtures/agent-as-user.js';
+import type { StatusResponse } from '../../shared/api.js';
 import { enrolTotpOnTerminal, runOnTerminal } from '../fixtures/terminal.js';
 import { TotpCodes } from '../fixtures/oathtool.js';
 
@@ -208,8 +209,25 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(filesUnder(sshd.user.home).filter((f) => !['askpass', 'code'].includes(f))).toEqual(['.ssh/authorized_keys']);
   }, 90_000);
 
+  it('refuses a nested `authctl ssh` on the remote host, which has no agent of its own to forward', async () => {
+    const r = await overSsh(['authctl', 'ssh', 'elsewhere.invalid', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`this shell already uses a forwarded agent (from \`authctl ssh ${sshd.alias}\`)`);
+  });
+
+  it('applies the policy to any process on the forwarding socket, audited with an unknown destination', async () => {
+    const status = await agent.client.call<StatusResponse>('GET', '/v1/status');
+    expect(status.forwardingSocket).toBe(home.socket.replace(/agent\.sock$/, 'agent-forward.sock'));
+    const raw = await rawRequestAs(undefined, status.forwardingSocket!, 'POST /v1/logout HTTP/1.1\r\nHost: authctl\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+    expect(raw.received).toMatch(/^HTTP\/1.1 403/);
+    expect(raw.received).toContain('"error":"forwarding_refused"');
+    expect(raw.received).toContain('logging out is not allowed from a remote host');
+    const audited = auditEvents(home.logs()).filter((e) => e.event === 'forwarded' && e.peerPid === raw.pid);
+    expect(audited).toEqual([expect.objectContaining({ destination: 'unknown', route: 'POST /v1/logout', status: 403 })]);
+  });
+
   it('audits every forwarded answer as remote, with the ssh destination', () => {
-    const events = auditEvents(home.logs()).filter((e) => e.event === 'forwarded');
+    const events = auditEvents(home.logs()).filter((e) => e.event === 'forwarded' && e.destination !== 'unknown');
     expect(events.length).toBeGreaterThan(5);
     for (const e of events) expect(e).toMatchObject({ remote: true, destination: sshd.alias });
     expect(events).toEqual(
