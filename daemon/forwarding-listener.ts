@@ -30,7 +30,8 @@ export function createForwardingServer(deps: Omit<ServerDeps, 'connections'>): S
   };
   const server = createAgentServer({ ...deps, connections });
   server.on('request', (req: IncomingMessage, res) => {
-    res.once('finish', () => {
+    // 'close', not 'finish': a request whose client went away is audited too.
+    res.once('close', () => {
       const f = forwardedBy.get(req.socket);
       deps.log.audit({
         event: 'forwarded',
@@ -41,6 +42,7 @@ export function createForwardingServer(deps: Omit<ServerDeps, 'connections'>): S
         route: `${req.method} ${(req.url ?? '').split('?')[0]}`.slice(0, 120),
         profile: profileOf.get(req),
         status: res.statusCode,
+        ...(res.writableFinished ? {} : { answered: false }),
       });
     });
   });
