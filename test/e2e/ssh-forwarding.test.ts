@@ -150,7 +150,7 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(await t.exit).toBe(5);
   });
 
-  it('asks for an OTP for every privileged request over the forward: none to answer exits 4, an answer on the remote side works each time', async () => {
+  it('asks for an OTP for every privileged request over the forward: none to answer exits 4, an answer on the remote side (askpass, terminal) works each time', async () => {
     const secret = await enrolTotpOnTerminal(home.env, async (s) => {
       codes = new TotpCodes(s);
       return codes.fresh();
@@ -180,6 +180,13 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(again.stderr).toContain('no terminal to ask on');
     const second = await answered();
     expect(second.code, second.stderr).toBe(0);
+
+    // Typed on the remote terminal, where the request came from (ssh -t gives the command one).
+    const t = runOnTerminal(['ssh', '-t', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'token', '--privileged', '--profile', 'p', '|', 'cut', '-c1-4'], home.env);
+    await t.waitFor(/One-time password \(/);
+    t.typeLine(await codes.fresh());
+    await t.waitFor(/^eyJh/m);
+    expect(await t.exit).toBe(0);
   }, 120_000);
 
   it('runs `authctl login` typed on the remote host in the local agent (device flow)', async () => {
