@@ -45,6 +45,8 @@ export class AgentClient {
     try {
       return await this.once<T>(method, path, body);
     } catch (e) {
+      // A forwarded socket belongs to an ssh session: no agent is ever started in its place.
+      if (e instanceof AgentUnreachable && this.socketKind === 'forwarded') throw forwardGone(this.opts.socketPath, e.code);
       if (!(e instanceof AgentUnreachable) || !this.opts.autostart) throw toAgentError(e, this.opts.socketPath);
     }
     const { startAgent } = await import('./autostart.js');
@@ -82,8 +84,11 @@ export class AgentClient {
     }
   }
 
+  /** 'forwarded' once the socket was accepted as an `authctl ssh` forward (see checkSocketDir). */
+  socketKind?: SocketKind;
+
   private once<T>(method: string, path: string, body?: unknown, onConnect?: (sock: Socket) => void): Promise<AgentResponse<T>> {
-    checkSocketDir(this.opts.socketPath, this.opts.uid);
+    this.socketKind = checkSocketDir(this.opts.socketPath, this.opts.uid, this.opts.env ?? process.env);
     const payload = body === undefined ? '' : JSON.stringify(body);
     const head =
       `${method} ${path} HTTP/1.1\r\nHost: authctl\r\nConnection: close\r\n` +
@@ -149,22 +154,50 @@ function parseResponse<T>(raw: Buffer): AgentResponse<T> {
   return { status, body: body as T };
 }
 
-/** Refuses a socket whose directory someone else owns or can write: it may not be our agent. */
-export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -1): void {
-  if (uid < 0) return; // Windows named pipes have no directory to check.
+function forwardGone(path: string, code: string): AuthctlError {
+  return new AuthctlError('agent_unavailable', `the forwarded agent at ${path} does not answer (${code}): the \`authctl ssh\` session that forwarded it has ended; connect again with \`authctl ssh\``);
+}
+
+/** `private`: a socket in a private directory (the usual place); `forwarded`: an `authctl ssh` forward named by AUTHCTL_SOCK. */
+export type SocketKind = 'private' | 'forwarded';
+
+/**
+ * Refuses a socket whose directory someone else owns or can write: it may not be our agent.
+ * One exception: the socket that `authctl ssh` forwarded to a remote host sits in a shared
+ * directory such as /tmp; it is accepted when AUTHCTL_SOCK names it and the socket itself
+ * is ours with mode 0600 (sshd creates it so), which a squatter cannot fake.
+ */
+export function checkSocketDir(socketPath: string, uid = process.getuid?.() ?? -1, env: Record<string, string | undefined> = {}): SocketKind {
+  if (uid < 0) return 'private'; // Windows named pipes have no directory to check.
   const dir = dirname(socketPath);
   let st;
   try {
     st = lstatSync(dir);
   } catch {
-    return; // Nothing there yet: the connect fails and autostart creates it privately.
+    return 'private'; // Nothing there yet: the connect fails and autostart creates it privately.
   }
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    if (env.AUTHCTL_SOCK === socketPath && st.isDirectory()) {
+      const forwarded = forwardedSocketState(socketPath, uid);
+      if (forwarded === 'ok') return 'forwarded';
+      if (forwarded === 'absent') throw forwardGone(socketPath, 'ENOENT');
+    }
     const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? `mode ${(st.mode & 0o777).toString(8)}` : 'not a directory';
     const next = st.isDirectory() && st.uid === uid ? `run \`chmod 700 ${dir}\`` : 'someone else may be squatting it: remove it, or set AUTHCTL_SOCK';
     throw new AuthctlError(
       'agent_unavailable',
       `refusing to talk to the agent socket in ${dir}: the directory must be yours and mode 700 (it is ${what}, owner uid ${st.uid}, you are uid ${uid});\n${next}`,
     );
+  }
+  return 'private';
+}
+
+/** A forwarded agent socket must be a socket (not a link) owned by `uid` that nobody else may open. */
+function forwardedSocketState(path: string, uid: number): 'ok' | 'absent' | 'unsafe' {
+  try {
+    const st = lstatSync(path);
+    return st.isSocket() && st.uid === uid && (st.mode & 0o077) === 0 ? 'ok' : 'unsafe';
+  } catch {
+    return 'absent';
   }
 }

@@ -20,6 +20,7 @@ import { LOGOUT_SPEC } from './commands/logout/spec.js';
 import { OTP_SPEC } from './commands/otp/spec.js';
 import { PROFILE_SPEC } from './commands/profile/spec.js';
 import { SERVICE_SPEC } from './commands/service/spec.js';
+import { SSH_SPEC } from './commands/ssh/spec.js';
 import { SETUP_GIT_SPEC } from './commands/setup-git/spec.js';
 import { SETUP_KUBE_SPEC } from './commands/setup-kube/spec.js';
 import { STATUS_SPEC } from './commands/status/spec.js';
@@ -49,6 +50,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { spec: GIT_CREDENTIAL_SPEC, load: () => import('./commands/git-credential/git-credential.js') },
   { spec: DOCKER_CREDENTIAL_SPEC, load: () => import('./commands/docker-credential/docker-credential.js') },
   { spec: KUBE_SPEC, load: () => import('./commands/kube/kube.js') },
+  { spec: SSH_SPEC, load: () => import('./commands/ssh/ssh.js') },
   { spec: DAEMON_SPEC, load: () => import('./commands/daemon/daemon.js') },
   { spec: SERVICE_SPEC, load: () => import('./commands/service/service.js') },
   { spec: DOCTOR_SPEC, load: () => import('./commands/doctor/doctor.js') },

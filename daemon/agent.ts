@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthctlError } from '../shared/errors.js';
-import { logDir, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
+import { forwardingSocketPath, logDir, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { ConfigSource } from './config-source.js';
 import type { EffectiveConfig } from '../shared/config.js';
 import { createLogger, Redactor, type LogDestination, type Logger } from './log.js';
 import { OAuthEngine } from './oauth/oauth-engine.js';
 import { createTransport } from './oauth/transport.js';
-import { createAgentServer, type PeerIdentifier } from './server.js';
+import { createAgentServer, type PeerIdentifier, type ServerDeps } from './server.js';
 import { claimSocketPath, ensurePrivateDir, tightenSocket, withPrivateUmask } from './socket-dir.js';
 import { selectStore } from './store/select-store.js';
 import { registerSecretsOnRead } from './store/redacted-reads.js';
@@ -26,6 +26,7 @@ import { chooseListenTarget, type ListenTarget } from './platform.js';
 import { VERSION } from './version.js';
 import { stopDeadlineMs } from './stop-deadline.js';
 import { createOtpService, type OtpServiceOptions } from './otp/otp-service.js';
+import { startForwardingListener, type ForwardingListener } from './forwarding-listener.js';
 
 export interface AgentOptions {
   pathEnv?: PathEnv;
@@ -130,7 +131,8 @@ async function startWithLog(
   const broker = new TokenBroker({ config, store, oauth, log, redactor, otp, refreshFailureMemoryMs: opts.refreshFailureMemoryMs });
 
   if (target.kind === 'socket') await claimSocketPath(path);
-  const server = createAgentServer({
+  const forwardingPath = target.kind === 'pipe' ? undefined : forwardingSocketPath(path);
+  const serverDeps: ServerDeps = {
     broker,
     log,
     identifyPeer: hardening.peerIdentifier as PeerIdentifier | undefined,
@@ -143,10 +145,14 @@ async function startWithLog(
       peerCheckProblem: hardening.peerCheckProblem,
       network: net.status,
       storage: { backend: store.backend, warning: store.warning, error: keychainError && store.backend === 'keychain' ? keychainError.message : undefined },
+      forwardingSocket: forwardingPath,
     },
-  });
+  };
+  const server = createAgentServer(serverDeps);
   const loginStreams = trackLoginStreams(server);
   await listen(server, target);
+  const forwarding = forwardingPath ? await startForwarding(serverDeps, forwardingPath, log) : undefined;
+  if (!forwarding) delete serverDeps.agent.forwardingSocket;
   // Only a socket we bound is ours to watch and remove; systemd owns an inherited one.
   const inode = target.kind === 'socket' ? lstatSync(path).ino : undefined;
   log.info('agent started', { pid: process.pid, socket: path, listen: target.kind, storage: store.backend, peerCheck: Boolean(hardening.peerIdentifier) });
@@ -158,7 +164,7 @@ async function startWithLog(
     (closing ??= (async () => {
       clearInterval(watch);
       const stopBy = Date.now() + stopDeadline;
-      await stopServer(server, loginStreams, stopDeadline);
+      await Promise.all([stopServer(server, loginStreams, stopDeadline), forwarding?.close()]);
       // A refresh whose client has gone still finishes and writes its rotated refresh token.
       if (!(await settlesWithin(broker.drain(), stopBy - Date.now()))) log.error('stopping with work still in flight: the shutdown deadline passed');
       if (inode !== undefined) removeOwnSocket(path, inode);
@@ -182,6 +188,16 @@ async function startWithLog(
     }
   }
   return { socketPath: path, broker, log, close };
+}
+
+/** The forwarding socket for `authctl ssh`; without it the agent still serves its main socket. */
+async function startForwarding(deps: ServerDeps, path: string, log: Logger): Promise<ForwardingListener | undefined> {
+  try {
+    return await startForwardingListener(deps, path);
+  } catch (e) {
+    log.warn('not listening on the forwarding socket: `authctl ssh` will not work', { socket: path, reason: (e as Error).message });
+    return undefined;
+  }
 }
 
 function logDestination(kind: AgentOptions['log'], pe: PathEnv): LogDestination {

@@ -10,7 +10,8 @@ import { readlinkSync } from 'node:fs';
 import { AuthctlError, httpStatusFor } from '../shared/errors.js';
 import type { Peer, TokenBroker } from './broker/token-broker.js';
 import type { Logger, Redactor } from './log.js';
-import type { AgentInfo } from './routes/context.js';
+import type { AgentInfo, RouteContext } from './routes/context.js';
+import type { ForwardedConnection } from './forwarding-policy.js';
 import { ROUTES } from './routes.js';
 import { ConnectionLimits } from './connection-limits.js';
 
@@ -35,9 +36,19 @@ export interface ServerDeps {
   uid?: number;
   /** Masks known token values in error messages (a provider may echo one back). */
   redactor?: Redactor;
+  /** A listener with its own policy (the forwarding socket, daemon/forwarding-listener.ts). */
+  connections?: ConnectionLabeller;
+}
+
+/** Labels each admitted connection once, and may refuse a request before its route runs. */
+export interface ConnectionLabeller {
+  label(socket: Socket, peer: Peer): { peer: Peer; forwarded?: ForwardedConnection };
+  /** Throws an AuthctlError to refuse. */
+  admit(route: string, ctx: RouteContext): void;
 }
 
 const peers = new WeakMap<Socket, Peer>();
+const forwardedConnections = new WeakMap<Socket, ForwardedConnection>();
 
 export function createAgentServer(deps: ServerDeps): Server {
   const server = createServer(
@@ -77,7 +88,7 @@ export function createAgentServer(deps: ServerDeps): Server {
 function onConnection(socket: Socket, deps: ServerDeps): string | undefined {
   socket.setTimeout(60_000, () => socket.destroy());
   if (!deps.identifyPeer) {
-    peers.set(socket, {});
+    remember(socket, {}, deps);
     return 'unidentified';
   }
   let cred: ReturnType<PeerIdentifier>;
@@ -101,8 +112,16 @@ function onConnection(socket: Socket, deps: ServerDeps): string | undefined {
     deps.log.audit({ outcome: 'refused_peer', peerUid: cred.uid, peerPid: cred.pid, peerExe: exeOf(cred.pid), reason: `peer uid ${cred.uid} differs from the agent uid ${myUid}` });
     return undefined;
   }
-  peers.set(socket, { uid: cred.uid, pid: cred.pid, exe: exeOf(cred.pid) });
+  remember(socket, { uid: cred.uid, pid: cred.pid, exe: exeOf(cred.pid) }, deps);
   return `pid ${cred.pid}`;
+}
+
+/** The peer routes see for this connection, labelled by the listener's policy when it has one. */
+function remember(socket: Socket, peer: Peer, deps: ServerDeps): void {
+  if (!deps.connections) return void peers.set(socket, peer);
+  const labelled = deps.connections.label(socket, peer);
+  peers.set(socket, labelled.peer);
+  if (labelled.forwarded) forwardedConnections.set(socket, labelled.forwarded);
 }
 
 /** A warning at most once per `everyMs`: a flood of refused connections must not flood the log. */
@@ -134,7 +153,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     if (!route) throw new AuthctlError('not_found', `no such API route: ${req.method} ${String(req.url).slice(0, 100)}`);
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     const peer = peers.get(req.socket) ?? {};
-    const result = await route({ body, peer, broker: deps.broker, log: deps.log, agent: deps.agent, req, res });
+    const ctx: RouteContext = { body, peer, broker: deps.broker, log: deps.log, agent: deps.agent, req, res, forwarded: forwardedConnections.get(req.socket) };
+    deps.connections?.admit(`${req.method} ${(req.url ?? '').split('?')[0]}`, ctx);
+    const result = await route(ctx);
     if (result !== undefined) sendJson(res, 200, result);
   } catch (e) {
     const err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the agent hit an unexpected error');

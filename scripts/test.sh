@@ -19,6 +19,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v busctl >/dev/null || need+=(systemd)
 command -v systemd-socket-activate >/dev/null || need+=(systemd)
 command -v kubectl >/dev/null || need+=(kubectl)
+command -v /usr/sbin/sshd >/dev/null || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && [ "${AUTHCTL_NO_APT:-}" != 1 ]; then
     echo "installing system packages: ${need[*]}" >&2

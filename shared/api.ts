@@ -266,6 +266,10 @@ export interface StatusResponse {
   defaultProfile?: string;
   profiles: ProfileStatus[];
   configErrors?: string[];
+  /** The agent's forwarding socket (the local end of `authctl ssh`), on the main socket only. */
+  forwardingSocket?: string;
+  /** Set when this answer came through the forwarding socket: the ssh destination it came through. */
+  forwarded?: { destination: string };
 }
 
 export interface AgentNetworkStatus {

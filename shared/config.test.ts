@@ -15,6 +15,7 @@ describe('config validation', () => {
     [{ profiles: { w: { issuer: 'https://idp.example' } } }, /clientId is missing/],
     [{ profiles: { w: { ...profile, scopes: 'openid' } } }, /scopes must be a list/],
     [{ profiles: { w: { ...profile, minValidSeconds: -1 } } }, /minValidSeconds/],
+    [{ profiles: { w: { ...profile, forwarding: 'no' } } }, /profiles.w.forwarding must be true or false/],
     [{ profiles: { 'bad name': profile } }, /profile name "bad name"/],
     [{ profiles: { w: { ...profile, colour: 'red' } } }, /unknown setting "colour"/],
     [{ profiles: { w: { ...profile, clientID: 'x' } } }, /profiles\.w: unknown setting "clientID" \(did you mean "clientId"\?\)/],

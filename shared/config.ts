@@ -71,6 +71,8 @@ export interface Profile {
   clusters?: string[];
   /** CI: exchange the job's identity token instead of a login (workload identity federation). */
   federation?: Federation;
+  /** Whether remote hosts may use this profile through `authctl ssh` (the forwarding socket); default true. */
+  forwarding?: boolean;
 }
 
 export const FEDERATION_SOURCES = ['github-actions', 'gitlab', 'env', 'file'] as const;
@@ -168,6 +170,7 @@ const PROFILE_KEYS = new Set([
   'registryUsername',
   'clusters',
   'federation',
+  'forwarding',
 ]);
 /** A variable name the shell accepts; AUTHCTL_TOKEN is taken (it means a pre-issued CI token). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -290,6 +293,10 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
   validateAdapterFields(p, profile, at, fail);
   validateProviderFields(p, profile, at, fail);
   if (p.federation !== undefined) profile.federation = validateFederation(p.federation, `${at}.federation`, fail);
+  if (p.forwarding !== undefined) {
+    if (typeof p.forwarding !== 'boolean') fail(`${at}.forwarding must be true or false`);
+    profile.forwarding = p.forwarding as boolean;
+  }
   return profile;
 }
 

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'ci_identity_missing'
   | 'federation_input_required'
+  | 'forwarding_refused'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -42,6 +43,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   config_invalid: 400,
   ci_identity_missing: 401,
   federation_input_required: 428,
+  forwarding_refused: 403,
   internal: 500,
 };
 
@@ -68,6 +70,8 @@ const EXIT_CODE: Record<ErrorCode, number> = {
   ci_identity_missing: EXIT.loginRequired,
   // Answered by every authctl client itself; only a client that ignores it sees it.
   federation_input_required: EXIT.usage,
+  // Asked of the agent from a remote host where its forwarding policy does not allow it: run it on the laptop.
+  forwarding_refused: EXIT.usage,
   otp_required: EXIT.otp,
   otp_invalid: EXIT.otp,
   otp_locked: EXIT.otp,

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { configDir, socketPath, stateDir, systemConfigFile, systemConfigFiles, type PathEnv } from './paths.js';
+import { configDir, forwardingSocketPath, socketPath, stateDir, systemConfigFile, systemConfigFiles, type PathEnv } from './paths.js';
 
 const linux = (env: Record<string, string> = {}): PathEnv => ({ platform: 'linux', env, home: '/home/u', username: 'u' });
 
 describe('paths', () => {
+  it('puts the forwarding socket beside the main one', () => {
+    expect(forwardingSocketPath('/run/user/1000/authctl/agent.sock')).toBe('/run/user/1000/authctl/agent-forward.sock');
+    expect(forwardingSocketPath('/home/a/.authctl/run/custom')).toBe('/home/a/.authctl/run/custom-forward.sock');
+  });
+
   it('socket: $AUTHCTL_SOCK, then $XDG_RUNTIME_DIR, then ~/.authctl/run — never /tmp', () => {
     expect(socketPath(linux({ AUTHCTL_SOCK: '/x/a.sock' }))).toBe('/x/a.sock');
     expect(socketPath(linux({ XDG_RUNTIME_DIR: '/run/user/1000' }))).toBe('/run/user/1000/authctl/agent.sock');

@@ -129,3 +129,14 @@ export function loginRuntimeDir(
     return undefined;
   }
 }
+
+/**
+ * The agent's forwarding socket (`authctl ssh` forwards remote hosts to it), beside the main
+ * socket in the same private directory: `agent.sock` → `agent-forward.sock`.
+ */
+export function forwardingSocketPath(mainSocket: string): string {
+  const slash = Math.max(mainSocket.lastIndexOf('/'), mainSocket.lastIndexOf('\\'));
+  const dir = mainSocket.slice(0, slash + 1);
+  const base = mainSocket.slice(slash + 1).replace(/\.sock$/, '');
+  return `${dir}${base}-forward.sock`;
+}

@@ -94,6 +94,8 @@ export function specForWords(words: readonly string[]): CommandSpec {
 
 /** Does `argv` (the words after the command) ask for help, before `--` or the passed-through command? */
 export function asksForHelp(spec: CommandSpec, argv: readonly string[]): boolean {
+  // ssh's own -h and the remote command's --help are not ours.
+  if (spec.passThrough) return argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h');
   for (const arg of argv) {
     if (arg === '--') return false;
     if (arg === '--help' || arg === '-h') return true;

@@ -29,6 +29,10 @@ export function parseCommandArgs<S extends CommandSpec>(spec: S, argv: readonly 
   const byShort = new Map(spec.flags.filter((f) => f.short).map((f) => [f.short!, f]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (spec.passThrough && !(arg.startsWith('--') && byLong.has(arg.slice(2).split('=')[0]!))) {
+      rest = argv.slice(i) as string[];
+      break;
+    }
     if (arg === '--') {
       rest = argv.slice(i + 1) as string[];
       if (!spec.stopAtPositional) positionals.push(...rest);

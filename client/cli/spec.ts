@@ -64,6 +64,11 @@ export interface CommandSpec {
   readonly args?: readonly ArgSpec[];
   /** Options end at the first positional (exec: the flags after the command are its own). */
   readonly stopAtPositional?: boolean;
+  /**
+   * The arguments belong to another program (ssh): the command's own flags are read only
+   * before the first argument that is not one of them; that one and the rest go to `rest`.
+   */
+  readonly passThrough?: boolean;
   /** Paragraph(s) after the summary in help. */
   readonly details?: string;
   readonly examples: readonly ExampleSpec[];

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Peer, TokenBroker } from '../broker/token-broker.js';
 import type { Logger } from '../log.js';
 import type { StatusResponse } from '../../shared/api.js';
+import type { ForwardedConnection } from '../forwarding-policy.js';
 
 export interface AgentInfo {
   version: string;
@@ -12,6 +13,8 @@ export interface AgentInfo {
   peerCheckProblem?: string;
   network?: StatusResponse['network'];
   storage: StatusResponse['storage'];
+  /** The forwarding socket for `authctl ssh`, when the agent listens on one. */
+  forwardingSocket?: string;
 }
 
 export interface RouteContext {
@@ -22,6 +25,11 @@ export interface RouteContext {
   agent: AgentInfo;
   req: IncomingMessage;
   res: ServerResponse;
+  /**
+   * Set when the request came through the forwarding socket (a remote host via `authctl ssh`):
+   * the ssh destination it came through. `viaForwarding` is `forwarded !== undefined`.
+   */
+  forwarded?: ForwardedConnection;
 }
 
 /** A handler returns the JSON answer, or `undefined` when it wrote a stream itself. */

@@ -2,7 +2,7 @@ import type { StatusResponse } from '../../shared/api.js';
 import type { RouteContext } from './context.js';
 
 /** GET /v1/status: who the agent is and each profile's state; never a secret. */
-export async function status({ broker, agent }: RouteContext): Promise<StatusResponse> {
+export async function status({ broker, agent, forwarded }: RouteContext): Promise<StatusResponse> {
   let profiles: StatusResponse['profiles'] = [];
   const configErrors: string[] = [];
   let defaultProfile: string | undefined;
@@ -26,6 +26,8 @@ export async function status({ broker, agent }: RouteContext): Promise<StatusRes
     peerCheck: agent.peerCheck,
     ...(agent.peerCheckProblem ? { peerCheckProblem: agent.peerCheckProblem } : {}),
     ...(agent.network ? { network: agent.network } : {}),
+    ...(agent.forwardingSocket && !forwarded ? { forwardingSocket: agent.forwardingSocket } : {}),
+    ...(forwarded ? { forwarded: { destination: forwarded.destination } } : {}),
     defaultProfile,
     profiles,
     ...(configErrors.length ? { configErrors } : {}),

@@ -32,14 +32,14 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
   const { socketPath, uid } = io.agent().opts;
 
   const dirCheck = attempt('socket directory', 'agent_unavailable', () => {
-    checkSocketDir(socketPath, uid);
+    if (checkSocketDir(socketPath, uid, io.env) === 'forwarded') return `${socketPath}: forwarded by \`authctl ssh\` (yours, mode 600)`;
     const dir = dirname(socketPath);
     return existsSync(dir) ? `${dir}: yours, mode 700` : `${dir}: not created yet (the agent creates it, private)`;
   });
   checks.push(dirCheck);
 
   let status: StatusResponse | undefined;
-  const client = new AgentClient({ socketPath, uid, autostart: false });
+  const client = new AgentClient({ socketPath, uid, autostart: false, env: io.env });
   if (dirCheck.level === 'fail') {
     checks.push({ level: 'fail', name: 'agent', detail: 'not contacted: the socket directory is not safe (see above)', code: 'agent_unavailable' });
   } else {

@@ -37,6 +37,14 @@ describe('status rendering', () => {
     expect(text).toContain('token:   api:read, aud https://api: expires in 1m30s');
   });
 
+  it('says when this host uses a forwarded agent (authctl ssh), and where the laptop forwards from', () => {
+    const remote = renderStatus({ ...base, forwarded: { destination: 'me@server' } }, 1_000_000_000);
+    expect(remote).toContain('forwarded: this host uses the agent of the machine that ran `authctl ssh me@server` (tokens stay there)');
+    const local = renderStatus({ ...base, forwardingSocket: '/run/user/1/authctl/agent-forward.sock' }, 1_000_000_000);
+    expect(local).toContain('forwarding socket: /run/user/1/authctl/agent-forward.sock (for `authctl ssh`)');
+    expect(local).not.toContain('forwarded:');
+  });
+
   it('shows what the provider sent (subject, errors) without control characters', () => {
     const hostile = { ...base.profiles[0]!, subject: 'alice\x1b[2J\nstate:   fine', error: 'bad\u009b31m' };
     const text = renderStatus({ ...base, profiles: [hostile] }, 1_000_000_000);

@@ -45,6 +45,8 @@ export function renderStatus(s: StatusResponse, now: number, style: Style = styl
       marked('warn', `peer check unavailable: the agent does not verify who connects (${s.peerCheckProblem ?? 'the native addon did not load'}); only the socket directory's permissions keep other users out. Rebuild the addon (\`node scripts/build-native.mjs\`) and restart the agent.`),
     );
   }
+  if (s.forwarded) lines.push(`forwarded: this host uses the agent of the machine that ran \`authctl ssh ${s.forwarded.destination}\` (tokens stay there)`);
+  else if (s.forwardingSocket) lines.push(`forwarding socket: ${s.forwardingSocket} (for \`authctl ssh\`)`);
   if (s.network) lines.push(`network: ${networkText(s.network)}`);
   if (s.storage.warning) lines.push(marked('warn', s.storage.warning));
   for (const e of s.configErrors ?? []) lines.push(marked('fail', `config error: ${e}`));
