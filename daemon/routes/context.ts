@@ -22,6 +22,8 @@ export interface RouteContext {
   agent: AgentInfo;
   req: IncomingMessage;
   res: ServerResponse;
+  /** The connection came through the agent's forwarding socket (a remote host); default false. */
+  viaForwarding?: boolean;
 }
 
 /** A handler returns the JSON answer, or `undefined` when it wrote a stream itself. */
