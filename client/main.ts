@@ -33,7 +33,7 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
 const USAGE = `authctl: a credential agent for command-line tools
 
 Usage:
-  authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--no-browser] [--json]
+  authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--flow auto|browser|device] [--web] [--no-browser] [--no-qr] [--json]
   authctl login   --profile P --privileged      (the privileged sign-in of a separateGrant profile)
   authctl logout  [--profile P | --all]
   authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--privileged] [--json | --header | --env]

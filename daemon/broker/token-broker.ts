@@ -391,10 +391,11 @@ export class TokenBroker {
       resource: profile.resource,
     };
     await checkEnrolmentBeforeGrant(profile, params.scopes, this.deps.otp);
-    const storageWarning = this.deps.store.warning;
+    // Said once per login, on success (where the token went); `"storage": "file"` is the acknowledgement that silences it.
+    const storageWarning = this.deps.config.current().storage === 'file' ? undefined : this.deps.store.warning;
     const { set, config } = await obtainLoginGrant(
       { oauth: this.deps.oauth, redactor: this.deps.redactor, now: this.now, browserFlowTimeoutMs: this.deps.browserFlowTimeoutMs },
-      { profile, params, req, viaForwarding, announce: storageWarning ? { storageWarning } : {} },
+      { profile, params, req, viaForwarding, announce: {} },
       emit,
       signal,
     );
