@@ -7,11 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { CLI, runCli, type CliResult } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { installRecordingBrowser, type RecordingBrowser } from '../fixtures/browser-program.js';
+import { runOnTerminal } from '../fixtures/terminal.js';
 
 let idp: TestIdp;
 const SCOPES = ['openid', 'offline_access', 'api:read'];
@@ -168,6 +170,72 @@ describe('authctl login: device flow', () => {
       expect(main.browser.opened().length).toBe(before);
     } finally {
       idp.tamper(undefined);
+    }
+  });
+});
+
+describe('authctl login on a terminal', () => {
+  it('asks before starting over a logged-in profile, then shows a QR code and opens the page only after Enter', async () => {
+    const host = new URL(idp.issuer).host;
+    const before = main.browser.opened().length;
+    const term = runOnTerminal(['login', '--flow', 'device'], main.env);
+    await term.waitFor(/Profile "work" is already logged in as \w+\. Log in again\? \[y\/N\]/);
+    term.typeLine('y');
+    const [, userCode] = await term.waitFor(/one-time code: (\S+)/);
+    await term.waitFor(new RegExp(`Press Enter to open ${host.replace(/\./g, '\\.')} in your browser`));
+    expect(term.output()).toContain('Or scan this with your phone:');
+    expect(term.output()).toMatch(/[▀▄█]/);
+    expect(main.browser.opened().length).toBe(before);
+    term.typeLine('');
+    const url = await main.browser.nextUrl();
+    expect(url).toContain(`user_code=${userCode}`);
+    await term.waitFor(new RegExp(`check that the browser shows ${userCode}`));
+    await idp.approveDevice(userCode!);
+    expect(await term.exit, term.output()).toBe(0);
+  }, 60_000);
+
+  it('keeps the session when the answer is no, and --no-qr draws no QR code', async () => {
+    idp.resetCounts();
+    const keep = runOnTerminal(['login'], main.env);
+    await keep.waitFor(/Log in again\? \[y\/N\]/);
+    keep.typeLine('n');
+    expect(await keep.exit, keep.output()).toBe(0);
+    expect(keep.output()).toContain('Keeping the current session.');
+    expect(idp.counts().deviceAuthorization).toBe(0);
+
+    const plain = runOnTerminal(['login', '--flow', 'device', '--no-qr', '--web'], main.env);
+    await plain.waitFor(/Log in again/);
+    plain.typeLine('yes');
+    const [, userCode] = await plain.waitFor(/one-time code: (\S+)/);
+    await plain.waitFor(/check that the browser shows/);
+    await idp.approveDevice(userCode!);
+    expect(await plain.exit, plain.output()).toBe(0);
+    expect(plain.output()).not.toContain('Or scan this');
+    expect(plain.output()).not.toContain('Press Enter');
+  }, 60_000);
+});
+
+describe('authctl login: what to do next', () => {
+  it('a bad --flow is a usage error naming the choices', async () => {
+    const res = await runCli(['login', '--flow', 'web'], main.env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('use auto, browser or device');
+  });
+
+  it('when the agent closes the stream, names the agent\'s log', async () => {
+    const s = await setup();
+    try {
+      let killed = false;
+      const res = await login(['--flow', 'device'], s.env, (text) => {
+        if (!killed && /one-time code:/.test(text)) {
+          killed = true;
+          void s.agent.stop('SIGKILL');
+        }
+      });
+      expect(res.code).toBe(6);
+      expect(res.stderr).toContain(`see its log in ${join(s.home.dir, 'state', 'authctl', 'logs')}`);
+    } finally {
+      await teardown(s);
     }
   });
 });

@@ -69,6 +69,7 @@ describe('browser flow in the agent', () => {
   it('logs in through the IdP pages, serves a page without the code, then the listener is gone and tokens work', async () => {
     let redirectUri = '';
     let landing = { status: 0, html: '' };
+    const secrets: string[] = [];
     const events = await loginWithBrowser(client, idp, { profile: 'work' }, async (ev) => {
       redirectUri = ev.redirectUri;
       const url = new URL(ev.url);
@@ -80,6 +81,7 @@ describe('browser flow in the agent', () => {
       expect(ev.redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
       const page = await idp.approveAuthorization(ev.url, { login: 'bob' });
       landing = { status: page.status, html: page.html };
+      secrets.push(page.url.searchParams.get('code')!, url.searchParams.get('state')!);
       expect(page.url.searchParams.get('code')).toBeTruthy();
       expect(page.html).not.toContain(page.url.searchParams.get('code'));
     });
@@ -92,6 +94,14 @@ describe('browser flow in the agent', () => {
     expect(token.accessToken).toMatch(/^eyJ/);
     const stored = JSON.parse(readFileSync(join(home.dir, 'state', 'authctl', 'sessions.json'), 'utf8')).sessions.work;
     expect(stored.refreshToken).toBeTruthy();
+    // Neither the code nor the state reaches the agent's log or the page.
+    expect(secrets.every(Boolean)).toBe(true);
+    const logs = home.logs();
+    expect(logs).toContain('logged in');
+    for (const secret of secrets) {
+      expect(logs).not.toContain(secret);
+      expect(landing.html).not.toContain(secret);
+    }
   });
 
   it('answers a callback with a forged state 400 and keeps waiting for the real one', async () => {
