@@ -5,7 +5,7 @@
  * browser flow that cannot finish falls back to device flow in the same stream on auto.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../../client/agent-client.js';
@@ -149,6 +149,41 @@ describe('browser flow in the agent', () => {
     }
   });
 });
+
+describe('a profile with a fixed redirectUri (providers that register one port)', () => {
+  it('listens on that port and path, sends exactly that redirect_uri, and logs in', async () => {
+    const port = await freePort();
+    const fixed = `http://localhost:${port}/oauth/done`;
+    const other = makeTestHome();
+    other.writeConfig({ storage: 'file', profiles: { fixed: { issuer: idp.issuer, clientId: idp.clientId, scopes: SCOPES, redirectUri: fixed } } });
+    // The test IdP registers http://localhost/oauth/done (any port, oidc-provider's loopback rule).
+    const a = await startAgent({ pathEnv: other.pathEnv, log: 'file' });
+    try {
+      const c = new AgentClient({ socketPath: a.socketPath, autostart: false });
+      const events = await loginWithBrowser(c, idp, { profile: 'fixed' }, async (ev) => {
+        expect(ev.redirectUri).toBe(fixed);
+        expect(new URL(ev.url).searchParams.get('redirect_uri')).toBe(fixed);
+        const page = await idp.approveAuthorization(ev.url);
+        expect(page.url.href.startsWith(`${fixed}?`)).toBe(true);
+      });
+      expect(last(events)).toMatchObject({ event: 'success' });
+    } finally {
+      await a.close();
+      other.cleanup();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 describe('choosing and falling back', () => {
   it('uses device flow when asked, and when the CLI cannot open a browser (saying why)', async () => {

@@ -140,9 +140,8 @@ class LoginScreen {
 
   async handle(ev: LoginEvent): Promise<number | undefined> {
     const { io, opts } = this;
-    const say = (line: string) => {
-      if (!opts.json) io.stderr.write(line + '\n');
-    };
+    // For people, on stderr, also with --json (whose stdout carries only the events).
+    const say = (line: string) => io.stderr.write(line + '\n');
     switch (ev.event) {
       case 'flow':
         return undefined; // --json reports it; people see the flow itself
