@@ -47,7 +47,8 @@ export interface Profile {
   flow?: LoginFlowPreference;
   /**
    * The browser flow's redirect URI, for providers that need a registered fixed port
-   * (`http://localhost:8400/callback`); default: 127.0.0.1 on a random port (RFC 8252 §7.3).
+   * (`http://localhost:8400/callback`) or host name (`http://localhost/callback`: any port);
+   * default: http://127.0.0.1:<random port>/callback (RFC 8252 §7.3).
    */
   redirectUri?: string;
   minValidSeconds?: number;
@@ -336,8 +337,9 @@ function validateFlowFields(p: Record<string, unknown>, profile: Profile, at: st
   }
   if (p.redirectUri !== undefined) {
     const url = typeof p.redirectUri === 'string' ? URL.parse(p.redirectUri) : null;
-    if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !url.port || url.search || url.hash)
-      fail(`${at}.redirectUri must be a loopback http URL with a port, such as "http://localhost:8400/callback"`);
+    // Without a port the agent picks one (RFC 8252 §7.3: e.g. Entra's registered "http://localhost").
+    if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || url.search || url.hash || url.username || url.password)
+      fail(`${at}.redirectUri must be a loopback http URL, such as "http://localhost:8400/callback" (a registered port) or "http://localhost/callback" (any port)`);
     profile.redirectUri = p.redirectUri as string;
   }
 }

@@ -37,12 +37,13 @@ describe('chooseLoginFlow', () => {
 
 describe('profile "flow" and "redirectUri"', () => {
   const check = (extra: Record<string, unknown>) => () => validateConfig({ profiles: { p: { issuer: 'https://idp.example.com', clientId: 'c', ...extra } } }, 'config.json');
-  it('accepts the three flows and a loopback redirect with a port', () => {
+  it('accepts the three flows and a loopback redirect, with a registered port or without (any port)', () => {
     expect(check({ flow: 'browser', redirectUri: 'http://localhost:8400/callback' })().profiles!.p).toMatchObject({ flow: 'browser', redirectUri: 'http://localhost:8400/callback' });
+    expect(check({ redirectUri: 'http://localhost/callback' })().profiles!.p.redirectUri).toBe('http://localhost/callback');
   });
-  it('refuses other flows and redirects that are not loopback http with a port', () => {
+  it('refuses other flows and redirects that are not loopback http', () => {
     expect(check({ flow: 'web' })).toThrow(/flow must be one of auto, browser, device/);
-    for (const r of ['https://localhost:8400/callback', 'http://example.com:8400/cb', 'http://127.0.0.1/callback', 'http://127.0.0.1:8400/cb?x=1'])
+    for (const r of ['https://localhost:8400/callback', 'http://example.com:8400/cb', 'http://localhost.example.com/cb', 'http://127.0.0.1:8400/cb?x=1', 'myapp://callback'])
       expect(check({ redirectUri: r })).toThrow(/redirectUri must be a loopback http URL/);
   });
 });
