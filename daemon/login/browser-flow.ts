@@ -29,6 +29,12 @@ export interface BrowserFlowInput {
   timeoutMs: number;
   /** Added to the `authorize` event (e.g. the file-storage warning). */
   announce?: Partial<Extract<LoginEvent, { event: 'authorize' }>>;
+  /**
+   * Called at the timeout instead of ending the flow: the listener keeps waiting (until
+   * `signal` aborts), so a person still signing in (a slow MFA) can finish in the browser
+   * while device flow runs beside it.
+   */
+  onSlow?: (reason: string) => void;
 }
 
 /**
@@ -52,14 +58,14 @@ export async function runBrowserFlow(
   const server = config.serverMetadata();
   const checks = createAuthorizationChecks(params.scopes);
   for (const secret of [checks.pkceVerifier, checks.state, checks.nonce]) if (secret) redactor.add(secret);
-  const timeout = AbortSignal.timeout(input.timeoutMs);
-  const waiting = AbortSignal.any([signal, timeout]);
+  const slow = `no answer from the browser within ${Math.round(input.timeoutMs / 1000)} s`;
+  const stopListening = new AbortController();
   const listener = await startLoopbackListener({
     redirectUri: profile.redirectUri,
     state: checks.state,
     issuer: server.issuer,
     issRequired: server.authorization_response_iss_parameter_supported === true,
-    signal: waiting,
+    signal: AbortSignal.any([signal, stopListening.signal]),
   }).catch((e: Error) => {
     throw new BrowserFlowUnfinished(e.message);
   });
@@ -73,10 +79,16 @@ export async function runBrowserFlow(
     expiresAt: Math.floor((now() + input.timeoutMs) / 1000),
     ...input.announce,
   });
-  const outcome = await listener.outcome.catch(() => {
-    if (signal.aborted) throw new AuthctlError('cancelled', 'the login was cancelled');
-    throw new BrowserFlowUnfinished(`no answer from the browser within ${Math.round(input.timeoutMs / 1000)} s`);
-  });
+  const timer = setTimeout(() => (input.onSlow ? input.onSlow(slow) : stopListening.abort()), input.timeoutMs);
+  let outcome;
+  try {
+    outcome = await listener.outcome.catch(() => {
+      if (signal.aborted) throw new AuthctlError('cancelled', 'the login was cancelled');
+      throw new BrowserFlowUnfinished(slow);
+    });
+  } finally {
+    clearTimeout(timer);
+  }
   switch (outcome.kind) {
     case 'issuer_mismatch':
       throw new AuthctlError(

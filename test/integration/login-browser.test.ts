@@ -14,6 +14,7 @@ import type { LoginEvent, TokenResponse } from '../../shared/api.js';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginWithBrowser } from '../fixtures/login.js';
+import { openLoginStream } from '../../client/login-stream.js';
 
 let idp: TestIdp;
 let home: TestHome;
@@ -229,9 +230,28 @@ describe('choosing and falling back', () => {
     }
   });
 
-  it('falls back to device flow when no answer comes back in time', async () => {
-    const events = await loginWithBrowser(impatient.client, idp, { profile: 'work' }, async () => undefined);
+  it('falls back to device flow when no answer comes back in time, and closes the listener when the code wins', async () => {
+    let redirectUri = '';
+    const events = await loginWithBrowser(impatient.client, idp, { profile: 'work' }, async (ev) => void (redirectUri = ev.redirectUri));
     expect(events.map((e) => e.event)).toEqual(['flow', 'authorize', 'fallback', 'verification', 'waiting', 'success']);
     expect((events[2] as { reason: string }).reason).toContain('no answer from the browser');
+    expect(await portRefused(redirectUri)).toBe(true);
+  });
+
+  it('after the fallback, a slow sign-in can still finish in the browser: it wins and the device flow stops', async () => {
+    const stream = await openLoginStream(impatient.client, { profile: 'work', canOpenBrowser: true });
+    const events: LoginEvent[] = [];
+    let url = '';
+    for await (const ev of stream.events) {
+      events.push(ev);
+      if (ev.event === 'authorize') url = ev.url;
+      // The person was slow (MFA...): the code is shown, but they finish in the browser.
+      if (ev.event === 'verification') await idp.approveAuthorization(url, { login: 'slowpoke' });
+    }
+    expect(events.map((e) => e.event)).toEqual(['flow', 'authorize', 'fallback', 'verification', 'waiting', 'success']);
+    expect(last(events)).toMatchObject({ event: 'success', subject: 'slowpoke' });
+    idp.resetCounts();
+    await new Promise((r) => setTimeout(r, 1500)); // more than the 1 s poll interval
+    expect(idp.counts().deviceCodePolls).toBe(0);
   });
 });
