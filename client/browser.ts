@@ -9,10 +9,21 @@ import { spawn } from 'node:child_process';
 import { isLoopbackHost } from '../shared/config.js';
 
 export function shouldOpenBrowser(env: Record<string, string | undefined>, platform = process.platform): boolean {
-  if (env.SSH_CONNECTION || env.SSH_TTY || env.SSH_CLIENT) return false;
-  if (env.BROWSER) return true;
-  if (platform === 'linux' || platform === 'freebsd') return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
-  return true;
+  return whyNoBrowser(env, platform) === undefined;
+}
+
+/**
+ * Why no browser can be opened here, for the one line people see (and the agent's choice of
+ * flow), or undefined when one can: inside an SSH session the browser would open on the
+ * remote machine's display, not the user's; on Linux without a display there is none.
+ */
+export function whyNoBrowser(env: Record<string, string | undefined>, platform = process.platform): string | undefined {
+  const ssh = Boolean(env.SSH_CONNECTION || env.SSH_TTY || env.SSH_CLIENT);
+  const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+  if (ssh) return display ? 'SSH session' : 'SSH session without a display';
+  if (env.AUTHCTL_BROWSER || env.BROWSER) return undefined;
+  if ((platform === 'linux' || platform === 'freebsd') && !display) return 'no display (DISPLAY and WAYLAND_DISPLAY are unset)';
+  return undefined;
 }
 
 /**
@@ -32,9 +43,11 @@ export function openableUrl(raw: string, issuer: string | undefined): { url: str
   return { refused: `its scheme "${url.protocol}" is not https` };
 }
 
+/** AUTHCTL_BROWSER, else BROWSER, else the platform's opener; run directly (never a shell) with the URL last. */
 export function openBrowser(url: string, env: Record<string, string | undefined>, platform = process.platform): void {
-  const [cmd, args] = env.BROWSER
-    ? [env.BROWSER, [url]]
+  const chosen = env.AUTHCTL_BROWSER || env.BROWSER;
+  const [cmd, args] = chosen
+    ? [chosen, [url]]
     : platform === 'darwin'
       ? ['open', [url]]
       : platform === 'win32'

@@ -42,6 +42,8 @@ export interface AgentOptions {
   otp?: Pick<OtpServiceOptions, 'now' | 'challenges'>;
   /** Tests: how long a transient refresh failure is remembered (default 5 s). */
   refreshFailureMemoryMs?: number;
+  /** Tests: how long the browser flow waits for its callback (default 60 s, or AUTHCTL_BROWSER_FLOW_TIMEOUT_SECONDS). */
+  browserFlowTimeoutMs?: number;
 }
 
 export interface RunningAgent {
@@ -128,7 +130,7 @@ async function startWithLog(
   const oauth = new OAuthEngine(transport.fetch, { timeoutSeconds: network.timeoutSeconds });
   const keychainService = pe.env.AUTHCTL_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE;
   const otp = createOtpService({ backend: store.backend, keychainService, stateDir: stateDir(pe), log, fetch: oauth.fetch, ...opts.otp });
-  const broker = new TokenBroker({ config, store, oauth, log, redactor, otp, refreshFailureMemoryMs: opts.refreshFailureMemoryMs });
+  const broker = new TokenBroker({ config, store, oauth, log, redactor, otp, refreshFailureMemoryMs: opts.refreshFailureMemoryMs, browserFlowTimeoutMs: opts.browserFlowTimeoutMs ?? browserFlowTimeoutMs(pe.env) });
 
   if (target.kind === 'socket') await claimSocketPath(path);
   const forwardingPath = target.kind === 'pipe' ? undefined : forwardingSocketPath(path);
@@ -287,4 +289,14 @@ function removeOwnSocket(path: string, inode: number): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * AUTHCTL_BROWSER_FLOW_TIMEOUT_SECONDS: how long a browser login waits for its callback
+ * before saying so (default 60, as the issue asks); tests set 1 to reach the fallback.
+ */
+function browserFlowTimeoutMs(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.AUTHCTL_BROWSER_FLOW_TIMEOUT_SECONDS;
+  if (!raw || !/^\d{1,4}$/.test(raw) || Number(raw) < 1) return undefined;
+  return Number(raw) * 1000;
 }

@@ -154,11 +154,38 @@ export interface LoginRequest {
    * privileged scopes, a fresh sign-in, the refresh token kept in agent memory only.
    */
   privileged?: boolean;
+  /** `--flow`; default auto (shared/login-flow.ts decides). */
+  flow?: 'auto' | 'browser' | 'device';
+  /** The CLI can open a browser on the user's display (its environment, not the agent's). */
+  canOpenBrowser?: boolean;
+  /** Why it cannot (SSH session, no display, --no-browser): said when device flow is chosen. */
+  noBrowserReason?: string;
 }
 
 export type LoginEvent =
+  /** First: which flow the agent chose, and why (`--json` reports it). */
+  | { event: 'flow'; flow: 'browser' | 'device'; reason: string }
+  /**
+   * The browser flow (RFC 8252): the CLI opens `url` (and prints it). The PKCE verifier and
+   * `state` never leave the agent; `url` carries only the S256 challenge.
+   */
+  | {
+      event: 'authorize';
+      profile: string;
+      issuer: string;
+      url: string;
+      /** The agent's loopback listener; it closes after one good callback or at `expiresAt`. */
+      redirectUri: string;
+      /** Unix seconds: when the agent stops waiting for the browser. */
+      expiresAt: number;
+      storageWarning?: string;
+    }
+  /** The browser flow cannot finish; with `--flow auto` device flow follows in the same stream. */
+  | { event: 'fallback'; from: 'browser'; to: 'device'; reason: string }
   | {
       event: 'verification';
+      /** The client the code is for (its id; the provider's name for it is not known to us). */
+      clientId?: string;
       userCode: string;
       verificationUri: string;
       verificationUriComplete?: string;

@@ -42,8 +42,16 @@ export interface Profile {
   scopes: string[];
   audience?: string;
   resource?: string;
-  /** Extra parameters for the device authorization request (e.g. Auth0's `organization`). */
+  /** Extra parameters for the device authorization request and the authorization URL (e.g. Auth0's `organization`). */
   extraParams?: Record<string, string>;
+  /** How `authctl login` signs in (default "auto": the browser flow where a browser can reach the agent, else device flow). */
+  flow?: LoginFlowPreference;
+  /**
+   * The browser flow's redirect URI, for providers that need a registered fixed port
+   * (`http://localhost:8400/callback`) or host name (`http://localhost/callback`: any port);
+   * default: http://127.0.0.1:<random port>/callback (RFC 8252 §7.3).
+   */
+  redirectUri?: string;
   minValidSeconds?: number;
   privileged?: PrivilegedPolicy;
   /** The provider family (its quirks are normalised in the agent's transport); absent means "generic". */
@@ -105,7 +113,12 @@ export interface GitMatchRule {
 export const PROVIDERS = ['auth0', 'okta', 'entra', 'google', 'github', 'keycloak', 'generic', 'manual'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
+export const LOGIN_FLOWS = ['auto', 'browser', 'device'] as const;
+export type LoginFlowPreference = (typeof LOGIN_FLOWS)[number];
+
 export interface ProviderEndpoints {
+  /** The browser flow's authorization endpoint (RFC 6749 §3.1); without it only device flow is offered. */
+  authorization?: string;
   deviceAuthorization: string;
   token: string;
   revocation?: string;
@@ -157,6 +170,8 @@ const PROFILE_KEYS = new Set([
   'audience',
   'resource',
   'extraParams',
+  'flow',
+  'redirectUri',
   'minValidSeconds',
   'privileged',
   'provider',
@@ -283,6 +298,7 @@ function validateProfile(name: string, raw: unknown, fail: (what: string) => nev
       fail(`${at}.extraParams must map names to strings`);
     profile.extraParams = p.extraParams as Record<string, string>;
   }
+  validateFlowFields(p, profile, at, fail);
   if (p.minValidSeconds !== undefined) {
     const v = p.minValidSeconds;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 86400)
@@ -331,6 +347,21 @@ export function validateFederation(raw: unknown, at: string, fail: (what: string
   return out;
 }
 
+/** `flow` and the browser flow's `redirectUri`: plain http to a loopback host only (RFC 8252 §7.3, §8.3). */
+function validateFlowFields(p: Record<string, unknown>, profile: Profile, at: string, fail: (what: string) => never): void {
+  if (p.flow !== undefined) {
+    if (!LOGIN_FLOWS.includes(p.flow as LoginFlowPreference)) fail(`${at}.flow must be one of ${LOGIN_FLOWS.join(', ')}`);
+    profile.flow = p.flow as LoginFlowPreference;
+  }
+  if (p.redirectUri !== undefined) {
+    const url = typeof p.redirectUri === 'string' ? URL.parse(p.redirectUri) : null;
+    // Without a port the agent picks one (RFC 8252 §7.3: e.g. Entra's registered "http://localhost").
+    if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || url.search || url.hash || url.username || url.password)
+      fail(`${at}.redirectUri must be a loopback http URL, such as "http://localhost:8400/callback" (a registered port) or "http://localhost/callback" (any port)`);
+    profile.redirectUri = p.redirectUri as string;
+  }
+}
+
 /** `provider`, `endpoints` and Google's `clientSecret` (see shared/providers.ts for the presets). */
 function validateProviderFields(p: Record<string, unknown>, profile: Profile, at: string, fail: (what: string) => never): void {
   if (p.provider !== undefined) {
@@ -341,10 +372,10 @@ function validateProviderFields(p: Record<string, unknown>, profile: Profile, at
     if (!isObject(p.endpoints)) fail(`${at}.endpoints must be an object with "deviceAuthorization" and "token" URLs`);
     const e = p.endpoints as Record<string, unknown>;
     const endpoints: Record<string, string> = {};
-    rejectUnknownKeys(e, ['deviceAuthorization', 'token', 'revocation'], `${at}.endpoints: `, fail, 'endpoint');
-    for (const key of ['deviceAuthorization', 'token', 'revocation']) {
+    rejectUnknownKeys(e, ['authorization', 'deviceAuthorization', 'token', 'revocation'], `${at}.endpoints: `, fail, 'endpoint');
+    for (const key of ['authorization', 'deviceAuthorization', 'token', 'revocation']) {
       // A CI profile (federation) only ever calls the token endpoint (Google's STS has no discovery).
-      if (e[key] === undefined && (key === 'revocation' || (key === 'deviceAuthorization' && p.federation !== undefined))) continue;
+      if (e[key] === undefined && (key === 'revocation' || key === 'authorization' || (key === 'deviceAuthorization' && p.federation !== undefined))) continue;
       if (typeof e[key] !== 'string') fail(`${at}.endpoints.${key} is missing`);
       const problem = checkIssuerUrl(e[key] as string);
       if (problem) fail(`${at}.endpoints.${key} ${problem}`);

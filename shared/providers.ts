@@ -106,6 +106,7 @@ function presetBase(input: PresetInput): PresetBase {
         issuer: `${ENTRA_LOGIN}/${tenant}/v2.0`,
         scopes: [...OIDC_REFRESH, 'profile'],
         endpoints: {
+          authorization: `${ENTRA_LOGIN}/${tenant}/oauth2/v2.0/authorize`,
           deviceAuthorization: `${ENTRA_LOGIN}/${tenant}/oauth2/v2.0/devicecode`,
           token: `${ENTRA_LOGIN}/${tenant}/oauth2/v2.0/token`,
         },
@@ -123,7 +124,7 @@ function presetBase(input: PresetInput): PresetBase {
       return {
         issuer: origin,
         scopes: [],
-        endpoints: { deviceAuthorization: `${origin}/login/device/code`, token: `${origin}/login/oauth/access_token` },
+        endpoints: { authorization: `${origin}/login/oauth/authorize`, deviceAuthorization: `${origin}/login/device/code`, token: `${origin}/login/oauth/access_token` },
       };
     }
     case 'keycloak': {

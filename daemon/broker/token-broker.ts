@@ -24,7 +24,7 @@ import { TrackedMutex } from './in-flight.js';
 import { SessionTable } from './sessions.js';
 import { cancelledByLogout, keptAccessToken, NEVER_EXPIRES_MS, PendingLogins, reportedExpiry, sessionEnd, sessionKeepsAccessToken, sessionStatus, unreadableSessionStatus } from './session-lifecycle.js';
 import { TokenCache, type CachedToken } from './token-cache.js';
-import { runDeviceFlow } from '../login/device-flow.js';
+import { obtainLoginGrant } from '../login/login-ladder.js';
 import { planTokenRequest } from './privilege.js';
 import { checkGrantCovers, checkLoginRequest, checkScopesGranted, checkTokenEndpoint, grantFields, grantOf, needsWiderLogin, type SessionGrant } from './grant.js';
 import { judgeRefusal, refusalOf } from './refusal.js';
@@ -58,6 +58,8 @@ export interface BrokerDeps {
   otp?: OtpService;
   /** How long a transient refresh failure is remembered (tests; default FAILURE_MEMORY_MS). */
   refreshFailureMemoryMs?: number;
+  /** How long the browser flow waits for its callback (default DEFAULT_BROWSER_FLOW_TIMEOUT_MS; tests shorten it). */
+  browserFlowTimeoutMs?: number;
 }
 
 export class TokenBroker {
@@ -358,15 +360,16 @@ export class TokenBroker {
   }
 
   /**
-   * POST /v1/login: the device flow, reported as events; closing the stream aborts it, and
-   * so do a newer login for the profile and a logout. The session it replaces is revoked.
+   * POST /v1/login: the browser flow or the device flow (shared/login-flow.ts chooses),
+   * reported as events; closing the stream aborts it, and so do a newer login for the
+   * profile and a logout. The session it replaces is revoked.
    */
-  async login(req: LoginRequest, emit: (e: LoginEvent) => void, signal: AbortSignal): Promise<void> {
+  async login(req: LoginRequest, emit: (e: LoginEvent) => void, signal: AbortSignal, via: { viaForwarding?: boolean } = {}): Promise<void> {
     const profile = this.preflightLogin(req);
     if (req.privileged) return this.privilegedGrants.login(profile, emit, signal);
     const ticket = this.logins.begin(profile.name, signal);
     try {
-      await this.deviceLogin(profile, req, emit, ticket.signal, ticket.cancelled);
+      await this.interactiveLogin(profile, req, emit, ticket.signal, ticket.cancelled, via.viaForwarding ?? false);
     } catch (e) {
       throw ticket.cancelled() ?? e;
     } finally {
@@ -374,12 +377,13 @@ export class TokenBroker {
     }
   }
 
-  private async deviceLogin(
+  private async interactiveLogin(
     profile: ResolvedProfile,
     req: LoginRequest,
     emit: (e: LoginEvent) => void,
     signal: AbortSignal,
     cancelled: () => AuthctlError | undefined,
+    viaForwarding: boolean,
   ): Promise<void> {
     const params: TokenParams = {
       scopes: ordinaryLoginScopes(profile, req.scopes?.length ? uniqueInOrder(req.scopes) : undefined),
@@ -387,10 +391,11 @@ export class TokenBroker {
       resource: profile.resource,
     };
     await checkEnrolmentBeforeGrant(profile, params.scopes, this.deps.otp);
-    const storageWarning = this.deps.store.warning;
-    const { set, config } = await runDeviceFlow(
-      { oauth: this.deps.oauth, redactor: this.deps.redactor, now: this.now },
-      { profile, params, announce: storageWarning ? { storageWarning } : {} },
+    // Said once per login, on success (where the token went); `"storage": "file"` is the acknowledgement that silences it.
+    const storageWarning = this.deps.config.current().storage === 'file' ? undefined : this.deps.store.warning;
+    const { set, config } = await obtainLoginGrant(
+      { oauth: this.deps.oauth, redactor: this.deps.redactor, now: this.now, browserFlowTimeoutMs: this.deps.browserFlowTimeoutMs },
+      { profile, params, req, viaForwarding, announce: {} },
       emit,
       signal,
     );

@@ -218,6 +218,32 @@ export class OAuthEngine {
     }
   }
 
+  /**
+   * RFC 6749 §4.1.3 Access Token Request with the PKCE verifier (RFC 7636 §4.5), after the
+   * callback passed the listener's checks. openid-client checks `state` and RFC 9207 `iss`
+   * again, and the ID token's `nonce`. `callback` is the URL the browser was redirected to.
+   */
+  async exchangeAuthorizationCode(config: oidc.Configuration, callback: URL, checks: { pkceVerifier: string; state: string; nonce?: string }, params: TokenParams = {}): Promise<TokenSet> {
+    const capture = captureTokenAnswers(config[oidc.customFetch] as FetchLike, config.serverMetadata().token_endpoint!, {});
+    config[oidc.customFetch] = capture.fetch as oidc.CustomFetch;
+    try {
+      const res = await oidc.authorizationCodeGrant(
+        config,
+        callback,
+        { pkceCodeVerifier: checks.pkceVerifier, expectedState: checks.state, expectedNonce: checks.nonce, idTokenExpected: Boolean(checks.nonce) },
+        grantParams({ audience: params.audience, resource: params.resource }),
+      );
+      return toTokenSet(res);
+    } catch (e) {
+      // An ID token for another request (nonce) is refused; other checks the agent does not need give way as in device flow.
+      const answer = capture.accepted();
+      if (answer && !/nonce/i.test((e as Error).message)) return fromRawAnswer(answer, e);
+      if (e instanceof oidc.ResponseBodyError && e.error === 'invalid_grant')
+        throw new AuthctlError('login_required', 'the provider refused the authorization code (expired or already used): run `authctl login` again', { idpError: e.error });
+      throw idpFailure(e, config.serverMetadata().issuer);
+    }
+  }
+
   /** RFC 7009 §2.1: Revocation Request, hinting that this is a refresh token. */
   async revoke(config: oidc.Configuration, refreshToken: string): Promise<void> {
     if (!config.serverMetadata().revocation_endpoint) {
@@ -236,6 +262,7 @@ function explicitMetadata(profile: ProviderProfile): oidc.ServerMetadata {
   const e = profile.endpoints!;
   return {
     issuer: profile.issuer,
+    ...(e.authorization ? { authorization_endpoint: e.authorization } : {}),
     device_authorization_endpoint: e.deviceAuthorization,
     token_endpoint: e.token,
     ...(e.revocation ? { revocation_endpoint: e.revocation } : {}),

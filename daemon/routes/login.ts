@@ -14,8 +14,10 @@ const EXPIRY_GRACE_MS = 2_000;
  * expiry (RFC 8628 §3.2 `expires_in`) even when the provider keeps answering
  * `authorization_pending`, so a login stream is bounded in time like every other request.
  */
-export async function login({ body, broker, req, res, log }: RouteContext): Promise<undefined> {
-  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean' });
+export async function login({ body, broker, req, res, log, forwarded }: RouteContext): Promise<undefined> {
+  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean', flow: 'string', canOpenBrowser: 'boolean', noBrowserReason: 'string' });
+  if (input.flow !== undefined && !['auto', 'browser', 'device'].includes(input.flow)) throw new AuthctlError('usage', '"flow" must be "auto", "browser" or "device"');
+  if (input.noBrowserReason !== undefined) input.noBrowserReason = input.noBrowserReason.slice(0, 200);
   broker.preflightLogin(input); // unknown profiles and refused requests fail before the stream starts, with a status code
   const abort = new AbortController();
   res.on('close', () => {
@@ -36,7 +38,7 @@ export async function login({ body, broker, req, res, log }: RouteContext): Prom
     if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
   };
   try {
-    await broker.login(input, emit, abort.signal);
+    await broker.login(input, emit, abort.signal, { viaForwarding: forwarded !== undefined });
   } catch (e) {
     let err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the login failed unexpectedly');
     if (expired) err = new AuthctlError('login_required', 'the code expired before it was approved: run `authctl login` again and approve it in time');

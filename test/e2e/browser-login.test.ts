@@ -12,6 +12,7 @@ import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginViaCli, runCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
+import { installRecordingBrowser } from '../fixtures/browser-program.js';
 
 let idp: TestIdp;
 let home: TestHome;
@@ -68,5 +69,35 @@ describe('login approved in headless Chromium', () => {
     const token = await runCli(['token', '--profile', 'web'], home.env);
     expect(token.code, token.stderr).toBe(0);
     expect(token.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  });
+});
+
+describe('the browser flow in headless Chromium', () => {
+  it('signs in on the IdP pages, is redirected to the agent on 127.0.0.1, and `authctl login` succeeds', async () => {
+    const recorder = installRecordingBrowser(home.dir, 'chromium-launcher');
+    const env = { ...home.env, AUTHCTL_BROWSER: recorder.path };
+    const landing = recorder.nextUrl().then(async (url) => {
+      const page = await browser.newPage();
+      await page.goto(url);
+      for (let step = 0; step < 6; step++) {
+        if (await page.locator('[data-page="authctl-success"]').count()) return { url: page.url(), text: (await page.textContent('main')) ?? '' };
+        if (await page.locator('input[name="login"]').count()) {
+          await page.fill('input[name="login"]', 'erin');
+          await page.fill('input[name="password"]', 'test');
+        }
+        await page.locator('button[type="submit"]:not([name="abort"])').first().click();
+        await page.waitForLoadState('domcontentloaded');
+      }
+      throw new Error(`the browser flow did not reach the agent: ${page.url()}`);
+    });
+    const login = await runCli(['login', '--profile', 'web', '--flow', 'browser'], env);
+    const reached = await landing;
+    expect(login.code, login.stderr).toBe(0);
+    // The IdP may remember the earlier sign-in (carol) in this browser profile: no login page then.
+    expect(login.stderr).toMatch(/Logged in to profile "web" as (erin|carol)\./);
+    expect(reached.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/);
+    expect(reached.text).toContain('authctl has your sign-in');
+    const token = await runCli(['token', '--profile', 'web'], home.env);
+    expect(token.code, token.stderr).toBe(0);
   });
 });

@@ -117,17 +117,17 @@ describe('a hostile identity provider', () => {
       },
     });
     try {
-      const hostile = await runCli(['login', '--profile', 'work'], browserEnv);
+      const hostile = await runCli(['login', '--profile', 'work', '--flow', 'device'], browserEnv);
       expect(hostile.code, hostile.stderr).toBe(EXIT.loginRequired);
       expect(hostile.stderr).toContain('Then open http://idp.invalid/device in a browser');
       expect(hostile.stderr).toMatch(/WARNING: not opening the provider's page in a browser: its scheme "file:" is not https/);
-      expect(hostile.stderr).not.toContain('Opening your browser');
+      expect(hostile.stderr).not.toContain('in your browser...');
 
       // Control: the provider's own loopback page (a loopback issuer) is opened, with the code in it.
       idp.tamper(deny);
-      const normal = await runCli(['login', '--profile', 'work'], browserEnv);
+      const normal = await runCli(['login', '--profile', 'work', '--flow', 'device'], browserEnv);
       expect(normal.code, normal.stderr).toBe(EXIT.loginRequired);
-      expect(normal.stderr).toContain('Opening your browser');
+      expect(normal.stderr).toContain(`Opening ${new URL(idp.issuer).host} in your browser...`);
       await waitFor('the browser to be started', () => browserRuns().length > 0);
       const opened = browserRuns();
       expect(opened).toHaveLength(1);

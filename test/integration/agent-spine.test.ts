@@ -69,7 +69,9 @@ describe('agent spine', () => {
   it('logs in through the device flow and stores the refresh token (0600 file here)', async () => {
     const events = await loginThroughAgent(client, idp, 'work');
     const kinds = events.map((e) => e.event);
-    expect(kinds[0]).toBe('verification');
+    // First the flow and why: the API client said nothing about a browser, so device flow.
+    expect(events[0]).toMatchObject({ event: 'flow', flow: 'device' });
+    expect(kinds[1]).toBe('verification');
     expect(kinds).toContain('waiting');
     expect(kinds.at(-1)).toBe('success');
     const success = events.at(-1)!;

@@ -98,7 +98,7 @@ describe('connection bounds', () => {
       const stream = await openLoginStream(client, { profile: 'work' });
       const events: LoginEvent[] = [];
       for await (const ev of stream.events) events.push(ev);
-      expect(events[0]).toMatchObject({ event: 'verification' });
+      expect(events[1]).toMatchObject({ event: 'verification' });
       expect(idp.counts().deviceCodePolls).toBeGreaterThan(0);
       expect(events.at(-1)).toMatchObject({ event: 'error', error: 'login_required', message: expect.stringMatching(/expired/) });
     } finally {

@@ -40,6 +40,7 @@ describe('presetProfile', () => {
     const p = presetProfile({ provider: 'entra', tenant: 'organizations', clientId: 'c', scopes: ['api://1234/.default'] });
     expect(p.issuer).toBe('https://login.microsoftonline.com/organizations/v2.0');
     expect(p.endpoints).toEqual({
+      authorization: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize',
       deviceAuthorization: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode',
       token: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token',
     });
@@ -57,7 +58,7 @@ describe('presetProfile', () => {
     expect(presetProfile({ provider: 'github', clientId: 'Iv1.x', scopes: ['repo read:org'] })).toMatchObject({
       issuer: 'https://github.com',
       scopes: ['repo', 'read:org'],
-      endpoints: { deviceAuthorization: 'https://github.com/login/device/code', token: 'https://github.com/login/oauth/access_token' },
+      endpoints: { authorization: 'https://github.com/login/oauth/authorize', deviceAuthorization: 'https://github.com/login/device/code', token: 'https://github.com/login/oauth/access_token' },
     });
     expect(presetProfile({ provider: 'github', clientId: 'x', domain: 'ghe.acme.com' }).endpoints?.token).toBe('https://ghe.acme.com/login/oauth/access_token');
   });

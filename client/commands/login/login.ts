@@ -1,18 +1,21 @@
 /**
- * `authctl login`: the agent runs the device flow (RFC 8628); this prints the code and
- * the URL on stderr, opens a browser when it makes sense, counts down on a terminal, and
- * returns when the agent reports success. `--json` prints the agent's events on stdout.
+ * `authctl login`: the agent runs the login (the browser flow, RFC 8252, or the device flow,
+ * RFC 8628; shared/login-flow.ts chooses); this opens the browser on the user's display and
+ * prints the URL, or prints the code (after who is asking) with a QR code and gh's
+ * press-Enter handshake, and returns when the agent reports success. `--json` prints the
+ * agent's events on stdout, the first of them the flow chosen and why.
  */
 import { parseCommandArgs } from '../../cli/parse.js';
 import { LOGIN_SPEC } from './spec.js';
-import type { LoginEvent, LoginRequest } from '../../../shared/api.js';
+import type { LoginRequest, ProfileStatus, StatusResponse } from '../../../shared/api.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
-import { openableUrl, openBrowser, shouldOpenBrowser } from '../../browser.js';
+import { logDir, processPathEnv } from '../../../shared/paths.js';
+import { whyNoBrowser } from '../../browser.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
-import { styleFor } from '../../style.js';
 import type { CommandIO } from '../../io.js';
 import { openLoginStream } from '../../login-stream.js';
 import { saveProfile } from '../../profile-config.js';
+import { LoginScreen } from './screen.js';
 
 export interface LoginOptions {
   profile?: string;
@@ -24,7 +27,16 @@ export interface LoginOptions {
   json: boolean;
   /** The second login of a `separateGrant` profile: just its privileged scopes, kept in agent memory. */
   privileged?: boolean;
+  /** `--flow` (default auto: the agent decides with what this machine can do). */
+  flow?: 'auto' | 'browser' | 'device';
+  /** `--no-qr`: no QR code of the verification URL on a terminal. */
+  noQr?: boolean;
+  /** `--web`: open the browser at once instead of asking for Enter first. */
+  web?: boolean;
+  /** Terminal questions (start over?) are asked on stdin; tests set it. Default: stdin and stderr are terminals. */
+  interactive?: boolean;
 }
+
 
 export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
   if (Boolean(opts.issuer) !== Boolean(opts.clientId)) throw new AuthctlError('usage', '--issuer and --client-id go together');
@@ -37,106 +49,77 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
     opts = { ...opts, profile: name };
     io.stderr.write(`Saved profile "${name}" (${opts.issuer}).\n`);
   }
-  const body: LoginRequest = { profile: opts.profile };
+  const interactive = opts.interactive ?? (io.stderrIsTTY && Boolean((io.stdin as { isTTY?: boolean }).isTTY));
+  if (interactive && !opts.issuer && !opts.privileged && !opts.json && !(await confirmStartOver(opts, io))) return EXIT.ok;
+  const noBrowser = opts.noBrowser ? '--no-browser' : whyNoBrowser(io.env);
+  const body: LoginRequest = { profile: opts.profile, canOpenBrowser: !noBrowser, ...(noBrowser ? { noBrowserReason: noBrowser } : {}) };
+  if (opts.flow && opts.flow !== 'auto') body.flow = opts.flow;
   if (opts.scopes.length && !opts.issuer) body.scopes = opts.scopes;
   if (opts.audience && !opts.issuer) body.audience = opts.audience;
   if (opts.privileged) body.privileged = true;
   const stream = await openLoginStream(io.agent(), body);
   const onAbort = () => stream.cancel();
   signal?.addEventListener('abort', onAbort);
-  const countdown = new Countdown(io);
+  const ui = new LoginScreen(opts, io, interactive, noBrowser);
   try {
     for await (const ev of stream.events) {
       if (opts.json) io.stdout.write(JSON.stringify(ev) + '\n');
-      const done = handleEvent(ev, opts, io, countdown);
+      const done = await ui.handle(ev);
       if (done !== undefined) return done;
     }
   } catch (e) {
     if (signal?.aborted) throw new AuthctlError('cancelled', 'login cancelled');
     if (e instanceof AuthctlError) throw e;
-    throw new AuthctlError('agent_unavailable', 'the agent closed the login stream');
+    throw new AuthctlError('agent_unavailable', `the agent closed the login stream: see its log in ${logDir(processPathEnv(io.env))}`);
   } finally {
-    countdown.stop();
+    ui.stop();
     signal?.removeEventListener('abort', onAbort);
   }
   if (signal?.aborted) throw new AuthctlError('cancelled', 'login cancelled');
-  throw new AuthctlError('agent_unavailable', 'the agent ended the login without an answer');
+  throw new AuthctlError('agent_unavailable', `the agent ended the login without an answer: see its log in ${logDir(processPathEnv(io.env))}`);
 }
 
-function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdown: Countdown): number | undefined {
-  switch (ev.event) {
-    case 'verification': {
-      // The code and the URLs come from the provider: printed without control characters.
-      if (ev.storageWarning) io.stderr.write(`WARNING: ${terminalSafe(ev.storageWarning)}\n`);
-      io.stderr.write(`\nFirst copy your one-time code: ${terminalSafe(ev.userCode)}\n`);
-      io.stderr.write(`Then open ${terminalSafe(ev.verificationUri)} in a browser and enter it.\n`);
-      if (ev.verificationUriComplete) io.stderr.write(`(or open ${terminalSafe(ev.verificationUriComplete)} to skip typing the code)\n`);
-      if (!opts.noBrowser && !opts.json && shouldOpenBrowser(io.env)) openVerificationPage(ev, io);
-      countdown.start(ev.expiresAt);
-      return undefined;
-    }
-    case 'waiting':
-      return undefined;
-    case 'success': {
-      countdown.stop();
-      const style = styleFor(io.stderr, io.env);
-      if (ev.warning) io.stderr.write(style.warn(`${terminalSafe(ev.warning)}\n`));
-      if (!opts.json) {
-        const who = `profile "${terminalSafe(ev.profile)}"${ev.subject ? ` as ${terminalSafe(ev.subject)}` : ''}`;
-        if (ev.privilegedUntil) {
-          const until = new Date(ev.privilegedUntil * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-          io.stderr.write(style.ok(`Privileged sign-in for ${who}, held in the agent's memory until ${until}.\n`));
-        } else io.stderr.write(style.ok(`Logged in to ${who}.\n`));
-        if (ev.storageWarning) io.stderr.write(style.warn(`${terminalSafe(ev.storageWarning)}\n`));
-        if (ev.sessionNote) io.stderr.write(`Note: ${terminalSafe(ev.sessionNote)}\n`);
-      }
-      return EXIT.ok;
-    }
-    case 'error':
-      countdown.stop();
-      throw new AuthctlError(ev.error, ev.message);
+/** On a terminal, a login for a profile that is logged in asks before starting over (gh does). */
+async function confirmStartOver(opts: LoginOptions, io: CommandIO): Promise<boolean> {
+  let profile: ProfileStatus | undefined;
+  try {
+    const status = await io.agent().call<StatusResponse>('GET', '/v1/status');
+    profile = status.profiles.find((p) => (opts.profile ? p.name === opts.profile : p.name === status.defaultProfile));
+  } catch {
+    return true; // the login itself reports what is wrong
   }
+  if (profile?.state !== 'logged_in') return true;
+  const who = profile.subject ? ` as ${terminalSafe(profile.subject)}` : '';
+  io.stderr.write(`Profile "${terminalSafe(profile.name)}" is already logged in${who}. Log in again? [y/N] `);
+  const answer = await readLine(io);
+  if (/^y(es)?$/i.test(answer.trim())) return true;
+  io.stderr.write('Keeping the current session.\n');
+  return false;
 }
 
-/** Opens the page with the code filled in (else the plain one), if the browser may be handed it at all. */
-function openVerificationPage(ev: Extract<LoginEvent, { event: 'verification' }>, io: CommandIO): void {
-  const candidates = [ev.verificationUriComplete, ev.verificationUri].filter((u): u is string => Boolean(u));
-  const checked = candidates.map((u) => openableUrl(u, ev.issuer));
-  const ok = checked.find((c): c is { url: string } => 'url' in c);
-  if (ok) {
-    io.stderr.write('Opening your browser...\n');
-    openBrowser(ok.url, io.env);
-    return;
-  }
-  const why = (checked[0] as { refused: string }).refused;
-  io.stderr.write(`WARNING: not opening the provider's page in a browser: ${why}. Open the address above yourself only if you trust it.\n`);
-}
-
-/** A one-line countdown to the code's expiry, only on a terminal. */
-class Countdown {
-  private timer?: NodeJS.Timeout;
-  constructor(private readonly io: CommandIO) {}
-
-  start(expiresAt: number): void {
-    if (!this.io.stderrIsTTY) return;
-    const tick = () => {
-      const left = Math.max(0, expiresAt - Math.floor(Date.now() / 1000));
-      this.io.stderr.write(`\rWaiting for approval... the code expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} `);
+function readLine(io: CommandIO): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const onData = (d: Buffer | string) => {
+      got += d.toString();
+      if (got.includes('\n')) done();
     };
-    tick();
-    this.timer = setInterval(tick, 1000);
-  }
-
-  stop(): void {
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.io.stderr.write('\r\x1b[K');
-  }
+    const done = () => {
+      io.stdin.off('data', onData);
+      io.stdin.off('end', done);
+      io.stdin.pause();
+      resolve(got.split('\n')[0] ?? '');
+    };
+    io.stdin.on('data', onData);
+    io.stdin.once('end', done);
+    io.stdin.resume();
+  });
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandArgs(LOGIN_SPEC, argv);
+  const flow = values.flow;
+  if (values.web && values['no-browser']) throw new AuthctlError('usage', '--web opens the browser and --no-browser does not: give one of them');
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -151,6 +134,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
         noBrowser: values['no-browser'],
         json: values.json,
         privileged: values.privileged,
+        flow: flow as LoginOptions['flow'],
+        noQr: values['no-qr'],
+        web: values.web,
       },
       io,
       abort.signal,
