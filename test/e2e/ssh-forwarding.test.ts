@@ -41,6 +41,7 @@ beforeAll(async () => {
     profiles: {
       work: profile,
       fresh: { ...profile, scopes: ['openid', 'offline_access', 'api:read'] },
+      clicked: { ...profile, scopes: ['openid', 'offline_access', 'api:read'] },
       laptop: { ...profile, forwarding: false },
       p: { ...profile, privileged: { scopes: ['admin:all'], cacheSeconds: 600 } },
     },
@@ -190,7 +191,7 @@ describe('authctl ssh: remote hosts use the local agent', () => {
   }, 120_000);
 
   it('runs `authctl login` typed on the remote host in the local agent (device flow)', async () => {
-    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', '--profile', 'fresh', '--json', '--no-browser'], {
+    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', '--profile', 'fresh', '--json', '--flow', 'device'], {
       env: home.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -212,6 +213,40 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(stdout).toContain('"event":"success"');
     // The session is the local agent's: a local token for the profile works without another login.
     const local = await runCli(['token', '--profile', 'fresh'], home.env);
+    expect(local.code, local.stderr).toBe(0);
+    expect(filesUnder(sshd.user.home).filter((f) => !['askpass', 'code'].includes(f))).toEqual(['.ssh/authorized_keys']);
+  }, 90_000);
+
+  it('runs `authctl login` typed on the remote host through the browser flow of the local agent', async () => {
+    // No --flow: the remote shell has no browser (an SSH session), but the agent is on this
+    // machine, so the URL printed remotely is the one to click here, and its loopback redirect
+    // lands on this machine's agent. The IdP's real pages are driven from here.
+    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', '--profile', 'clicked', '--json'], {
+      env: home.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const events: Array<{ event: string; flow?: string; url?: string; redirectUri?: string }> = [];
+    const approvals: Promise<unknown>[] = [];
+    remote.stdout.on('data', (d) => {
+      const before = stdout;
+      stdout += d;
+      for (const line of stdout.slice(before.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) {
+        const ev = JSON.parse(line);
+        events.push(ev);
+        if (ev.event === 'authorize') approvals.push(idp.approveAuthorization(ev.url));
+      }
+    });
+    remote.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => remote.on('close', resolve));
+    await Promise.all(approvals);
+    expect(code, stderr).toBe(0);
+    expect(events.find((e) => e.event === 'flow')).toMatchObject({ flow: 'browser' });
+    expect(events.map((e) => e.event)).not.toContain('verification');
+    expect(new URL(events.find((e) => e.event === 'authorize')!.redirectUri!).hostname).toBe('127.0.0.1');
+    expect(events.at(-1)).toMatchObject({ event: 'success', profile: 'clicked' });
+    const local = await runCli(['token', '--profile', 'clicked'], home.env);
     expect(local.code, local.stderr).toBe(0);
     expect(filesUnder(sshd.user.home).filter((f) => !['askpass', 'code'].includes(f))).toEqual(['.ssh/authorized_keys']);
   }, 90_000);
