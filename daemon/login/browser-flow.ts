@@ -69,7 +69,7 @@ export async function runBrowserFlow(
   }).catch((e: Error) => {
     throw new BrowserFlowUnfinished(e.message);
   });
-  const url = await buildAuthorizationUrl(config, { redirectUri: listener.redirectUri, params, checks, extraParams: profile.extraParams });
+  const url = await buildAuthorizationUrl(config, { redirectUri: listener.redirectUri, params, checks, extraParams: profile.extraParams, provider: profile.provider });
   emit({
     event: 'authorize',
     profile: profile.name,
