@@ -1,0 +1,371 @@
+/*
+ * authctl's native hot-path client. Installed as `authctl`, `git-credential-authctl` and
+ * `docker-credential-authctl` (dispatch on argv[0]), it answers `authctl token` with a cached
+ * token from the agent, byte for byte as the Node CLI does (client/commands/token/token.ts),
+ * without starting Node. Everything else -- another command, an unknown or unusual flag, an
+ * agent that does not answer, any error the agent sends (login required, an OTP challenge,
+ * federation input), an answer it cannot vouch for -- is handed to the Node CLI by exec with
+ * the same arguments and environment, so only the speed differs.
+ *
+ * AUTHCTL_NATIVE_TRACE=1 says on stderr which of the two answered (tests, `authctl doctor`);
+ * AUTHCTL_NATIVE_NODE names the program to exec instead of `node` (the fuzz test).
+ */
+#include "agent.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef AUTHCTL_ROOT
+#error "AUTHCTL_ROOT (the package directory) must be defined by scripts/build-native.mjs"
+#endif
+#ifndef AUTHCTL_NODE_PATH
+#define AUTHCTL_NODE_PATH "node"
+#endif
+
+#define MAX_ARG 1024
+#define MAX_SCOPES 64
+#define DEFAULT_TIMEOUT_MS 120000
+
+static char **original_argv;
+static const char *node_entry = "authctl.js";
+
+static int tracing(void) {
+  const char *t = getenv("AUTHCTL_NATIVE_TRACE");
+  return t && strcmp(t, "1") == 0;
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Hands this invocation to the Node CLI: same argv (after the script) and environment. */
+static void handoff(const char *why) {
+  char script[4096];
+  const char *node = getenv("AUTHCTL_NATIVE_NODE");
+  char **argv;
+  int argc = 0, i;
+  if (tracing()) {
+    write_all(2, "authctl-native: node (", 22);
+    write_all(2, why, strlen(why));
+    write_all(2, ")\n", 2);
+  }
+  snprintf(script, sizeof script, "%s/bin/%s", AUTHCTL_ROOT, node_entry);
+  while (original_argv[argc]) argc++;
+  argv = calloc((size_t)argc + 2, sizeof *argv);
+  if (!argv) exit(1);
+  argv[0] = "node";
+  argv[1] = script;
+  for (i = 1; i < argc; i++) argv[i + 1] = original_argv[i];
+  signal(SIGPIPE, SIG_DFL);
+  if (node && *node) {
+    execv(node, argv);
+  } else {
+    execvp("node", argv); /* as the launcher's `#!/usr/bin/env node` would */
+    execv(AUTHCTL_NODE_PATH, argv);
+  }
+  fprintf(stderr, "authctl: cannot start Node.js for %s (%s): put node on PATH\n", script, strerror(errno));
+  exit(1);
+}
+
+/* Text we pass through as is: printable ASCII. Anything else is Node's to decode. */
+static int plain_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) return 0;
+  return 1;
+}
+
+static const char *env_nonempty(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+struct buf {
+  char p[MAX_RESPONSE + 64];
+  size_t len;
+};
+
+static void put(struct buf *b, const char *s, size_t n) {
+  if (b->len + n > sizeof b->p) handoff("output too long");
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* A JSON string of printable ASCII (plain_ascii checked it). */
+static void put_json_string(struct buf *b, const char *s) {
+  puts_(b, "\"");
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') puts_(b, "\\");
+    put(b, s, 1);
+  }
+  puts_(b, "\"");
+}
+
+/* shared/terminal-text.ts terminalSafe(): C0 (but tab), DEL and C1 in caret notation. */
+static void put_terminal_safe(struct buf *b, const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char caret[4];
+    if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+      caret[0] = '^', caret[1] = '[', caret[2] = (char)((unsigned char)s[i + 1] - 0x40);
+      put(b, caret, 3);
+      i++;
+    } else if (c == 0x7f) {
+      put(b, "^?", 2);
+    } else if (c < 0x20 && c != '\t') {
+      caret[0] = '^', caret[1] = (char)(c + 0x40);
+      put(b, caret, 2);
+    } else {
+      put(b, s + i, 1);
+    }
+  }
+}
+
+/* token.ts shellWord(): bare when /^[A-Za-z0-9._~+/=-]+$/, else single-quoted for sh. */
+static void put_shell_word(struct buf *b, const char *s, size_t n) {
+  size_t i;
+  int bare = n > 0;
+  for (i = 0; i < n && bare; i++)
+    if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-", s[i]) || s[i] == '\0') bare = 0;
+  if (bare) {
+    put(b, s, n);
+    return;
+  }
+  puts_(b, "'");
+  for (i = 0; i < n; i++) {
+    if (s[i] == '\'') puts_(b, "'\\''");
+    else put(b, s + i, 1);
+  }
+  puts_(b, "'");
+}
+
+enum format { PLAIN, JSON, HEADER, ENV };
+
+struct token_options {
+  const char *profile, *audience, *resource, *min_valid;
+  const char *scopes[MAX_SCOPES];
+  int nscopes;
+  enum format format;
+};
+
+/*
+ * token.ts parseTokenArgs() for the forms people and tools write; anything else (short flag
+ * groups, values that look like flags, --privileged and its OTP prompt, `--`) goes to Node,
+ * whose parseArgs decides and words any error.
+ */
+static void parse_token_args(int argc, char **argv, struct token_options *o) {
+  int i, formats = 0;
+  memset(o, 0, sizeof *o);
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i], *eq = strchr(a, '='), *value = NULL;
+    char name[32];
+    size_t name_len = eq && a[0] == '-' && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+    if (name_len >= sizeof name) handoff("argument");
+    memcpy(name, a, name_len);
+    name[name_len] = '\0';
+    if (strcmp(name, "--json") == 0 || strcmp(name, "--header") == 0 || strcmp(name, "--env") == 0) {
+      enum format f = name[2] == 'j' ? JSON : name[2] == 'h' ? HEADER : ENV;
+      if (eq) handoff("argument");
+      if (!(formats & (1 << f))) formats |= 1 << f, o->format = f;
+      continue;
+    }
+    if (strcmp(name, "-p") && strcmp(name, "--profile") && strcmp(name, "-s") && strcmp(name, "--scope") &&
+        strcmp(name, "--audience") && strcmp(name, "--resource") && strcmp(name, "--min-valid"))
+      handoff("argument");
+    if (name_len < strlen(a)) {
+      value = eq + 1;
+    } else {
+      if (i + 1 >= argc || argv[i + 1][0] == '-') handoff("argument");
+      value = argv[++i];
+    }
+    if (!*value || strlen(value) > MAX_ARG || !plain_ascii(value)) handoff("argument value");
+    if (name[1] == 'p' || name[2] == 'p') o->profile = value;
+    else if (name[1] == 's' || name[2] == 's') {
+      if (o->nscopes == MAX_SCOPES) handoff("argument");
+      o->scopes[o->nscopes++] = value;
+    } else if (name[2] == 'a') o->audience = value;
+    else if (name[2] == 'r') o->resource = value;
+    else o->min_valid = value;
+  }
+  if (formats & (formats - 1)) handoff("usage"); /* two formats: Node words the error */
+  if (o->min_valid) {
+    const char *d = o->min_valid;
+    long v = 0;
+    if (strlen(d) > 9) handoff("usage");
+    for (; *d; d++) {
+      if (*d < '0' || *d > '9') handoff("usage");
+      v = v * 10 + (*d - '0');
+    }
+    if (v > 86400) handoff("usage");
+  }
+  if (!o->profile) {
+    o->profile = env_nonempty("AUTHCTL_PROFILE");
+    if (o->profile && (strlen(o->profile) > MAX_ARG || !plain_ascii(o->profile))) handoff("AUTHCTL_PROFILE");
+  }
+}
+
+/* The TokenRequest as JSON: {profile, audience, resource, scopes, minValidSeconds}, absent ones left out. */
+static void token_request(const struct token_options *o, struct buf *b) {
+  int i, first = 1, nscope = 0;
+  const char *fields[3][2] = {{"profile", NULL}, {"audience", NULL}, {"resource", NULL}};
+  fields[0][1] = o->profile, fields[1][1] = o->audience, fields[2][1] = o->resource;
+  puts_(b, "{");
+  for (i = 0; i < 3; i++) {
+    if (!fields[i][1]) continue;
+    if (!first) puts_(b, ",");
+    first = 0;
+    put_json_string(b, fields[i][0]);
+    puts_(b, ":");
+    put_json_string(b, fields[i][1]);
+  }
+  /* --scope "a b,c": each value split on whitespace and commas. */
+  for (i = 0; i < o->nscopes; i++) {
+    const char *s = o->scopes[i];
+    while (*s) {
+      size_t n = strcspn(s, " ,");
+      if (n > 0) {
+        puts_(b, nscope ? "," : first ? "\"scopes\":[" : ",\"scopes\":[");
+        puts_(b, "\"");
+        for (size_t k = 0; k < n; k++) {
+          if (s[k] == '"' || s[k] == '\\') puts_(b, "\\");
+          put(b, s + k, 1);
+        }
+        puts_(b, "\"");
+        nscope++;
+      }
+      s += n;
+      s += strspn(s, " ,");
+    }
+  }
+  if (nscope) puts_(b, "]"), first = 0;
+  if (o->min_valid) {
+    char num[24];
+    snprintf(num, sizeof num, "%ld", strtol(o->min_valid, NULL, 10));
+    puts_(b, first ? "\"minValidSeconds\":" : ",\"minValidSeconds\":");
+    puts_(b, num);
+  }
+  puts_(b, "}");
+}
+
+static int timeout_ms(void) {
+  const char *t = getenv("AUTHCTL_NATIVE_TIMEOUT_MS");
+  long v = t ? strtol(t, NULL, 10) : 0;
+  return v > 0 && v <= 3600000 ? (int)v : DEFAULT_TIMEOUT_MS;
+}
+
+static void finish(struct buf *out, struct buf *err) {
+  if (err->len) write_all(2, err->p, err->len);
+  write_all(1, out->p, out->len);
+  if (tracing()) write_all(2, "authctl-native: answered\n", 25);
+  exit(0);
+}
+
+static struct buf request, response, out, err, scratch;
+
+/* `authctl token`: token.ts run() and formatToken(). */
+static void token_command(int argc, char **argv) {
+  struct token_options o;
+  struct http_response http;
+  struct token_response tok;
+  char sock[4096];
+  const char *preissued = env_nonempty("AUTHCTL_TOKEN");
+
+  parse_token_args(argc, argv, &o);
+  if (preissued) {
+    /* A pre-issued token (CI): printed as the agent's answer would be, no agent asked. */
+    if (strlen(preissued) > MAX_BODY || !plain_ascii(preissued)) handoff("AUTHCTL_TOKEN");
+    switch (o.format) {
+      case JSON:
+        puts_(&out, "{\"accessToken\":");
+        put_json_string(&out, preissued);
+        puts_(&out, ",\"tokenType\":\"Bearer\",\"expiresAt\":0,\"scopes\":[],\"profile\":\"\"}\n");
+        break;
+      case HEADER:
+        puts_(&out, "Authorization: Bearer ");
+        puts_(&out, preissued);
+        puts_(&out, "\n");
+        break;
+      case ENV:
+        puts_(&out, "AUTHCTL_ACCESS_TOKEN=");
+        put_shell_word(&out, preissued, strlen(preissued));
+        puts_(&out, "\n");
+        break;
+      default:
+        puts_(&out, preissued);
+        puts_(&out, "\n");
+    }
+    finish(&out, &err);
+  }
+
+  if (agent_socket_path(sock, sizeof sock) != 0) handoff("socket path");
+  if (agent_check_socket_dir(sock) != 0) handoff("socket directory");
+  token_request(&o, &request);
+  if (agent_post(sock, "/v1/token", request.p, request.len, timeout_ms(), response.p, MAX_RESPONSE, &response.len) != 0)
+    handoff("no answer");
+  if (http_parse(response.p, response.len, &http) != PARSE_OK) handoff("answer");
+  if (http.status != 200) handoff("agent error"); /* login, OTP, federation input, any error */
+  if (token_parse(http.body, http.body_len, &tok) != PARSE_OK) handoff("answer");
+
+  if (tok.warning.p) {
+    scratch.len = json_unescape(tok.warning, scratch.p, sizeof scratch.p);
+    puts_(&err, "authctl: warning: ");
+    put_terminal_safe(&err, scratch.p, scratch.len);
+    puts_(&err, "\n");
+  }
+  scratch.len = json_unescape(tok.access_token, scratch.p, sizeof scratch.p);
+  switch (o.format) {
+    case JSON:
+      put(&out, http.body, http.body_len);
+      break;
+    case HEADER:
+      puts_(&out, "Authorization: ");
+      puts_(&out, tok.token_type.p && tok.token_type.len == 4 && memcmp(tok.token_type.p, "DPoP", 4) == 0 ? "DPoP " : "Bearer ");
+      put(&out, scratch.p, scratch.len);
+      break;
+    case ENV:
+      puts_(&out, "AUTHCTL_ACCESS_TOKEN=");
+      put_shell_word(&out, scratch.p, scratch.len);
+      break;
+    default:
+      put(&out, scratch.p, scratch.len);
+  }
+  puts_(&out, "\n");
+  finish(&out, &err);
+}
+
+static const char *base_name(const char *p) {
+  const char *slash = strrchr(p, '/');
+  return slash ? slash + 1 : p;
+}
+
+int main(int argc, char **argv) {
+  const char *self = argc > 0 ? base_name(argv[0]) : "authctl";
+  original_argv = argv;
+  if (argc < 1) handoff("no argv");
+  /* A write to an agent that went away must not kill us: handoff() restores the default. */
+  signal(SIGPIPE, SIG_IGN);
+  if (strcmp(self, "git-credential-authctl") == 0) {
+    node_entry = "git-credential-authctl.js";
+    handoff("git-credential");
+  }
+  if (strcmp(self, "docker-credential-authctl") == 0) {
+    node_entry = "docker-credential-authctl.js";
+    handoff("docker-credential");
+  }
+  if (argc >= 2 && strcmp(argv[1], "token") == 0) token_command(argc - 2, argv + 2);
+  handoff("command");
+  return 1;
+}

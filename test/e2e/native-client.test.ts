@@ -1,0 +1,136 @@
+/**
+ * The native hot-path client against the real agent and the real test IdP: every output
+ * format and every exit-code path of `authctl token` gives the very same stdout, stderr and
+ * exit code as the Node CLI, byte for byte; the cached answers come from the native client
+ * itself (AUTHCTL_NATIVE_TRACE), everything else from the Node CLI it hands over to, with
+ * stdin intact for git's and docker's helpers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
+import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
+import { loginViaCli } from '../fixtures/cli.js';
+import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
+import { nativeBuilt, runNative, runNode } from '../fixtures/native-client.js';
+
+let idp: TestIdp;
+let home: TestHome;
+let agent: AgentProcess;
+
+beforeAll(async () => {
+  if (!nativeBuilt()) throw new Error('native/client/build/authctl is missing: run npm run build (it needs a C compiler)');
+  idp = await startTestIdp();
+  home = makeTestHome();
+  home.writeConfig({
+    storage: 'file',
+    defaultProfile: 'p',
+    profiles: {
+      p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read'], match: [{ host: 'git.example.invalid' }], registries: ['registry.example.invalid'] },
+      q: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'] },
+    },
+  });
+  agent = await spawnAgent(home.env, home.socket);
+  const login = await loginViaCli(['--profile', 'p'], home.env, (code) => idp.approveDevice(code));
+  expect(login.code, login.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await idp?.close();
+  home?.cleanup();
+});
+
+interface Case {
+  name: string;
+  command?: string;
+  args: string[];
+  env?: Record<string, string>;
+  input?: string;
+  /** Who answers: the native client itself, or the Node CLI it hands over to. */
+  answeredBy: 'native' | 'node';
+  code: number;
+  /** What stdout must show besides being identical (e.g. that stdin reached the Node CLI). */
+  stdout?: RegExp;
+}
+
+const CASES: Case[] = [
+  { name: 'plain', args: ['token'], answeredBy: 'native', code: 0 },
+  { name: '--json', args: ['token', '--json'], answeredBy: 'native', code: 0 },
+  { name: '--header', args: ['token', '--header'], answeredBy: 'native', code: 0 },
+  { name: '--env', args: ['token', '--env'], answeredBy: 'native', code: 0 },
+  { name: '--profile P', args: ['token', '--profile', 'p'], answeredBy: 'native', code: 0 },
+  { name: '-p P --json', args: ['token', '-p', 'p', '--json'], answeredBy: 'native', code: 0 },
+  { name: '--profile=P', args: ['token', '--profile=p', '--header'], answeredBy: 'native', code: 0 },
+  { name: 'AUTHCTL_PROFILE', args: ['token'], env: { AUTHCTL_PROFILE: 'p' }, answeredBy: 'native', code: 0 },
+  { name: '--scope (split on spaces and commas)', args: ['token', '--scope', 'openid api:read', '-s', 'openid,', '--json'], answeredBy: 'native', code: 0 },
+  { name: '--min-valid', args: ['token', '--min-valid', '30', '--env'], answeredBy: 'native', code: 0 },
+  { name: 'same format twice', args: ['token', '--json', '--json'], answeredBy: 'native', code: 0 },
+  { name: 'pre-issued plain', args: ['token'], env: { AUTHCTL_TOKEN: 'pre.issued-token' }, answeredBy: 'native', code: 0 },
+  { name: 'pre-issued --json', args: ['token', '--json'], env: { AUTHCTL_TOKEN: 'pre"issued\\x' }, answeredBy: 'native', code: 0 },
+  { name: 'pre-issued --header', args: ['token', '--header'], env: { AUTHCTL_TOKEN: 'pre.issued' }, answeredBy: 'native', code: 0 },
+  { name: "pre-issued --env, quoted", args: ['token', '--env'], env: { AUTHCTL_TOKEN: "it's $(x) ok" }, answeredBy: 'native', code: 0 },
+  { name: 'pre-issued, not ASCII', args: ['token'], env: { AUTHCTL_TOKEN: 'tök\u00e9n' }, answeredBy: 'node', code: 0 },
+  // Exit-code paths: each handed over, each answered by the Node CLI's own words.
+  { name: 'login required (3)', args: ['token', '--profile', 'q'], answeredBy: 'node', code: 3 },
+  { name: 'unknown profile (2)', args: ['token', '--profile', 'nosuch'], answeredBy: 'node', code: 2 },
+  { name: 'two formats (2)', args: ['token', '--json', '--header'], answeredBy: 'node', code: 2 },
+  { name: 'unknown flag (2)', args: ['token', '--bogus'], answeredBy: 'node', code: 2 },
+  { name: 'a positional (2)', args: ['token', 'extra'], answeredBy: 'node', code: 2 },
+  { name: 'a flag without its value (2)', args: ['token', '--profile'], answeredBy: 'node', code: 2 },
+  { name: 'a value that looks like a flag (2)', args: ['token', '--profile', '--json'], answeredBy: 'node', code: 2 },
+  { name: 'bad --min-valid (2)', args: ['token', '--min-valid', '5s'], answeredBy: 'node', code: 2 },
+  { name: '--min-valid too large (2)', args: ['token', '--min-valid', '86401'], answeredBy: 'node', code: 2 },
+  { name: 'a boolean with a value (2)', args: ['token', '--json=yes'], answeredBy: 'node', code: 2 },
+  { name: 'no agent (6)', args: ['token'], env: { AUTHCTL_SOCK: '/nonexistent-authctl/agent.sock' }, answeredBy: 'node', code: 6 },
+  { name: 'other commands', args: ['--version'], answeredBy: 'node', code: 0 },
+  { name: 'unknown command (2)', args: ['tokn'], answeredBy: 'node', code: 2 },
+  { name: 'kube', args: ['kube'], answeredBy: 'node', code: 0 },
+  {
+    name: 'git-credential get (stdin reaches Node intact)',
+    command: 'git-credential-authctl',
+    args: ['get'],
+    input: 'protocol=https\nhost=git.example.invalid\n\n',
+    answeredBy: 'node',
+    code: 0,
+    stdout: /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/,
+  },
+  { name: 'docker-credential get (stdin reaches Node intact)', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', answeredBy: 'node', code: 0, stdout: /"Secret":"[\w.-]+"/ },
+  { name: 'docker-credential get, unknown registry (1)', command: 'docker-credential-authctl', args: ['get'], input: 'other.example.invalid', answeredBy: 'node', code: 1 },
+];
+
+describe('native client: the same bytes and exit codes as the Node CLI', () => {
+  it.each(CASES)('$name', async (c) => {
+    const command = c.command ?? 'authctl';
+    const env = { ...home.env, ...c.env };
+    const native = await runNative(command, c.args, env, { input: c.input });
+    const node = await runNode(command, c.args, env, { input: c.input });
+    expect(native.timedOut || node.timedOut).toBe(false);
+    expect({ code: native.code, stderr: native.stderr }).toEqual({ code: node.code, stderr: node.stderr });
+    expect(native.stdoutBytes.equals(node.stdoutBytes), `stdout differs:\nnative: ${native.stdout}\nnode:   ${node.stdout}`).toBe(true);
+    expect(native.code).toBe(c.code);
+    if (c.code === 0 && c.answeredBy === 'native') expect(native.stdout.length).toBeGreaterThan(1);
+    if (c.stdout) expect(native.stdout).toMatch(c.stdout);
+    const traced = await runNative(command, c.args, { ...env, AUTHCTL_NATIVE_TRACE: '1' }, { input: c.input });
+    expect(traced.stderr).toMatch(c.answeredBy === 'native' ? /^authctl-native: answered$/m : /^authctl-native: node \(/m);
+  });
+
+  it('a socket directory that is not private is refused in the Node CLI\'s words (6)', async () => {
+    const dir = join(home.dir, 'open-run');
+    mkdirSync(dir, { mode: 0o755 });
+    const env = { ...home.env, AUTHCTL_SOCK: join(dir, 'agent.sock') };
+    const native = await runNative('authctl', ['token'], env);
+    const node = await runNode('authctl', ['token'], env);
+    expect(native.code).toBe(6);
+    expect(native.stderr).toMatch(/refusing to talk to the agent socket/);
+    expect({ code: native.code, stdout: native.stdout, stderr: native.stderr }).toEqual({ code: node.code, stdout: node.stdout, stderr: node.stderr });
+  });
+
+  it('the cached answer is the agent\'s token, the same one the Node client gets', async () => {
+    const native = await runNative('authctl', ['token', '--json'], home.env);
+    const body = JSON.parse(native.stdout) as { accessToken: string; profile: string; expiresAt: number };
+    expect(body.profile).toBe('p');
+    expect(body.accessToken.split('.')).toHaveLength(3);
+    expect((await runNode('authctl', ['token'], home.env)).stdout).toBe(`${body.accessToken}\n`);
+  });
+});
