@@ -5,7 +5,7 @@
 // - Output: native/client/build/authctl, plus git-credential-authctl and
 //   docker-credential-authctl links to it (argv[0] picks the command), so a checkout can put
 //   native/client/build on PATH. The compiler's output goes to native/client/build/build.log.
-// - In an installed package (no .git beside package.json), bin/authctl,
+// - In an installed package (npm's `install` step, no .git beside package.json), bin/authctl,
 //   bin/git-credential-authctl and bin/docker-credential-authctl -- the files npm links onto
 //   PATH -- become copies of the client, so those commands start no Node at all; when the
 //   build fails they are (again) the small Node launchers. A checkout's tracked bin/ files
@@ -48,7 +48,8 @@ export function buildNativeClient(root, { verbose = false } = {}) {
   const buildDir = path.join(srcDir, 'build');
   const logFile = path.join(buildDir, 'build.log');
   const binary = path.join(buildDir, 'authctl');
-  const installed = !fs.existsSync(path.join(root, '.git'));
+  // Only npm's install of the package itself: `npm run build` and `npm pack` leave bin/ as it is.
+  const installed = process.env.npm_lifecycle_event === 'install' && !fs.existsSync(path.join(root, '.git'));
   const restoreLaunchers = () => {
     if (!installed) return;
     for (const name of COMMANDS) writeExecutable(path.join(root, 'bin', name), nodeLauncher(name));

@@ -69,6 +69,8 @@ describe('authctl doctor', () => {
     expect(out).toMatch(/^ok +config: 1 profile/m);
     expect(out).toMatch(new RegExp(`^ok +agent: pid ${process.pid}, `, 'm'));
     expect(out).toMatch(/^ok +peer check: on/m);
+    // A checkout (npm run build): the client is built beside it, the linked commands are Node's.
+    expect(out).toMatch(/^ok +native client: built at .*native\/client\/build\/authctl; /m);
     // The 0600 file store is a warning, not a failure.
     expect(out).toMatch(/^WARN +storage: file: /m);
     expect(out).toMatch(/^ok +issuer of profile "work": .* answers, with the device flow/m);

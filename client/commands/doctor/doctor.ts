@@ -13,6 +13,7 @@ import { AuthctlError, EXIT, exitCodeFor, type ErrorCode } from '../../../shared
 import { AgentClient, checkSocketDir } from '../../agent-client.js';
 import type { CommandIO } from '../../io.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
+import { nativeClientCheck } from './native-client.js';
 
 export interface Check {
   level: 'ok' | 'warn' | 'fail';
@@ -51,6 +52,7 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
 
   const { readEffectiveConfig } = await import('../../profile-config.js');
   checks.push(attempt('config', 'config_invalid', () => `${readEffectiveConfig(io.env).profiles.size} profile(s)`));
+  checks.push(nativeClientCheck());
   if (status) {
     checks.push(...agentChecks(status));
     if (!status.configErrors?.length) checks.push(...(await issuerChecks(client)));
