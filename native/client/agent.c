@@ -84,6 +84,31 @@ int agent_socket_path(char *out, size_t cap) {
 #endif
 }
 
+int user_config_path(char *out, size_t cap) {
+  const char *dir = env_nonempty("AUTHCTL_CONFIG_DIR");
+  const char *home = env_nonempty("HOME");
+  if (!home) home = env_nonempty("USERPROFILE");
+  if (!home) home = "/";
+  if (dir) return join(out, cap, dir, "config.json");
+#ifdef __APPLE__
+  return join(out, cap, home, "Library/Preferences/authctl/config.json");
+#else
+  {
+    const char *xdg = env_nonempty("XDG_CONFIG_HOME");
+    if (xdg) return join(out, cap, xdg, "authctl/config.json");
+    return join(out, cap, home, ".config/authctl/config.json");
+  }
+#endif
+}
+
+const char *system_config_path(void) {
+#ifdef __APPLE__
+  return "/Library/Application Support/authctl/config.json";
+#else
+  return "/etc/authctl/config.json";
+#endif
+}
+
 int agent_check_socket_dir(const char *socket_path) {
   char dir[4096];
   const char *slash = strrchr(socket_path, '/');

@@ -10,6 +10,12 @@
 /* shared/paths.ts socketPath(); 0, or -1 when a path is unusual enough to leave to Node. */
 int agent_socket_path(char *out, size_t cap);
 
+/* shared/paths.ts userConfigFile(); 0, or -1 when the path is left to Node. */
+int user_config_path(char *out, size_t cap);
+
+/* shared/paths.ts systemConfigFile(): the fixed one (AUTHCTL_SYSTEM_CONFIG may add another). */
+const char *system_config_path(void);
+
 /* client/agent-client.ts checkSocketDir(); 0 when it passes (or the directory is absent). */
 int agent_check_socket_dir(const char *socket_path);
 

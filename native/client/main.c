@@ -5,7 +5,8 @@
  * without starting Node. Everything else -- another command, an unknown or unusual flag, an
  * agent that does not answer, any error the agent sends (login required, an OTP challenge,
  * federation input), an answer it cannot vouch for -- is handed to the Node CLI by exec with
- * the same arguments and environment, so only the speed differs.
+ * the same arguments and environment, so only the speed differs. It also answers the kubectl
+ * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`.
  *
  * AUTHCTL_NATIVE_TRACE=1 says on stderr which of the two answered (tests, `authctl doctor`);
  * AUTHCTL_NATIVE_NODE names the program to exec instead of `node` (the fuzz test).
@@ -14,10 +15,12 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef AUTHCTL_ROOT
@@ -275,12 +278,13 @@ static void finish(struct buf *out, struct buf *err) {
 
 static struct buf request, response, out, err, scratch;
 
+static void ask_agent(struct token_response *tok, struct http_response *http);
+
 /* `authctl token`: token.ts run() and formatToken(). */
 static void token_command(int argc, char **argv) {
   struct token_options o;
   struct http_response http;
   struct token_response tok;
-  char sock[4096];
   const char *preissued = env_nonempty("AUTHCTL_TOKEN");
 
   parse_token_args(argc, argv, &o);
@@ -310,21 +314,8 @@ static void token_command(int argc, char **argv) {
     finish(&out, &err);
   }
 
-  if (agent_socket_path(sock, sizeof sock) != 0) handoff("socket path");
-  if (agent_check_socket_dir(sock) != 0) handoff("socket directory");
   token_request(&o, &request);
-  if (agent_post(sock, "/v1/token", request.p, request.len, timeout_ms(), response.p, MAX_RESPONSE, &response.len) != 0)
-    handoff("no answer");
-  if (http_parse(response.p, response.len, &http) != PARSE_OK) handoff("answer");
-  if (http.status != 200) handoff("agent error"); /* login, OTP, federation input, any error */
-  if (token_parse(http.body, http.body_len, &tok) != PARSE_OK) handoff("answer");
-
-  if (tok.warning.p) {
-    scratch.len = json_unescape(tok.warning, scratch.p, sizeof scratch.p);
-    puts_(&err, "authctl: warning: ");
-    put_terminal_safe(&err, scratch.p, scratch.len);
-    puts_(&err, "\n");
-  }
+  ask_agent(&tok, &http);
   scratch.len = json_unescape(tok.access_token, scratch.p, sizeof scratch.p);
   switch (o.format) {
     case JSON:
@@ -343,6 +334,137 @@ static void token_command(int argc, char **argv) {
       put(&out, scratch.p, scratch.len);
   }
   puts_(&out, "\n");
+  finish(&out, &err);
+}
+
+/* The part of an agent exchange both commands share: POST /v1/token, a 200 and a canonical token answer. */
+static void ask_agent(struct token_response *tok, struct http_response *http) {
+  char sock[4096];
+  if (agent_socket_path(sock, sizeof sock) != 0) handoff("socket path");
+  if (agent_check_socket_dir(sock) != 0) handoff("socket directory");
+  if (agent_post(sock, "/v1/token", request.p, request.len, timeout_ms(), response.p, MAX_RESPONSE, &response.len) != 0)
+    handoff("no answer");
+  if (http_parse(response.p, response.len, http) != PARSE_OK) handoff("answer");
+  if (http->status != 200) handoff("agent error"); /* login, OTP, federation input, any error */
+  if (token_parse(http->body, http->body_len, tok) != PARSE_OK) handoff("answer");
+  if (tok->warning.p) {
+    scratch.len = json_unescape(tok->warning, scratch.p, sizeof scratch.p);
+    puts_(&err, "authctl: warning: ");
+    put_terminal_safe(&err, scratch.p, scratch.len);
+    puts_(&err, "\n");
+  }
+}
+
+/*
+ * kube.ts checkCluster() does nothing unless a profile lists `clusters` (and a config that
+ * cannot be read is skipped too). When no config file holds the word, no profile can; any
+ * doubt (unreadable, too large, an escape that could spell it) is Node's.
+ */
+static int config_may_name_clusters(void) {
+  char user[4096];
+  const char *files[3];
+  const char *extra = env_nonempty("AUTHCTL_SYSTEM_CONFIG");
+  int nfiles = 0, i;
+  if (user_config_path(user, sizeof user) != 0) return 1;
+  files[nfiles++] = system_config_path();
+  if (extra && strcmp(extra, system_config_path()) != 0) files[nfiles++] = extra;
+  files[nfiles++] = user;
+  for (i = 0; i < nfiles; i++) {
+    ssize_t r;
+    size_t got = 0;
+    int fd = open(files[i], O_RDONLY);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;
+      return 1;
+    }
+    while ((r = read(fd, scratch.p + got, sizeof scratch.p - got)) > 0) got += (size_t)r;
+    close(fd);
+    if (r < 0 || got == sizeof scratch.p) return 1;
+    scratch.p[got] = '\0';
+    if (memchr(scratch.p, '\0', got) || strstr(scratch.p, "\"clusters\"") || strstr(scratch.p, "\\u")) return 1;
+  }
+  return 0;
+}
+
+static const char *const KUBE_V1 = "client.authentication.k8s.io/v1";
+static const char *const KUBE_V1BETA1 = "client.authentication.k8s.io/v1beta1";
+
+/* `authctl kube`: kube.ts run(), exec-info.ts parseExecInfo() and execCredential(). */
+static void kube_command(int argc, char **argv) {
+  static const char *const api_path[] = {"apiVersion"}, *const audience_path[] = {"spec", "cluster", "config", "audience"};
+  struct json_query q[2];
+  struct token_response tok;
+  struct http_response http;
+  const char *profile = NULL, *api = KUBE_V1BETA1, *info = env_nonempty("KUBERNETES_EXEC_INFO");
+  const char *preissued = env_nonempty("AUTHCTL_TOKEN");
+  struct span audience = {NULL, 0}, token;
+  char stamp[32] = "";
+  int i;
+
+  for (i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "--profile=", 10) == 0) profile = argv[i] + 10;
+    else if ((strcmp(argv[i], "--profile") == 0 || strcmp(argv[i], "-p") == 0) && i + 1 < argc && argv[i + 1][0] != '-') profile = argv[++i];
+    else handoff("argument");
+    if (!*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile)) handoff("argument value");
+  }
+  if (!profile) {
+    profile = env_nonempty("AUTHCTL_PROFILE");
+    if (profile && (strlen(profile) > MAX_ARG || !plain_ascii(profile))) handoff("AUTHCTL_PROFILE");
+  }
+  if (info) {
+    q[0].path = api_path, q[0].depth = 1;
+    q[1].path = audience_path, q[1].depth = 4;
+    if (strlen(info) > MAX_BODY || json_query(info, strlen(info), 1, q, 2) != PARSE_OK) handoff("KUBERNETES_EXEC_INFO");
+    if (q[0].kind != 's') handoff("KUBERNETES_EXEC_INFO");
+    if (q[0].value.len == strlen(KUBE_V1) && memcmp(q[0].value.p, KUBE_V1, q[0].value.len) == 0) api = KUBE_V1;
+    else if (q[0].value.len != strlen(KUBE_V1BETA1) || memcmp(q[0].value.p, KUBE_V1BETA1, q[0].value.len) != 0) handoff("apiVersion");
+    if (q[1].kind == 's' && q[1].value.len > 0) audience = q[1].value;
+  }
+  if (config_may_name_clusters()) handoff("kube clusters");
+
+  puts_(&out, "{\"apiVersion\":\"");
+  puts_(&out, api);
+  puts_(&out, "\",\"kind\":\"ExecCredential\",\"status\":{\"token\":");
+  if (preissued) {
+    /* A pre-issued token: no expiry, so kubectl keeps it for the life of the process. */
+    if (strlen(preissued) > MAX_BODY || !plain_ascii(preissued)) handoff("AUTHCTL_TOKEN");
+    put_json_string(&out, preissued);
+    puts_(&out, "}}\n");
+    finish(&out, &err);
+  }
+
+  puts_(&request, "{");
+  if (profile) {
+    puts_(&request, "\"profile\":");
+    put_json_string(&request, profile);
+  }
+  if (audience.p) {
+    puts_(&request, profile ? ",\"audience\":\"" : "\"audience\":\"");
+    put(&request, audience.p, audience.len); /* valid JSON string contents, as kubectl sent them */
+    puts_(&request, "\"");
+  }
+  puts_(&request, "}");
+  ask_agent(&tok, &http);
+  if (tok.expires_at.p && tok.expires_at.p[0] != '-' && !(tok.expires_at.len == 1 && tok.expires_at.p[0] == '0')) {
+    long long at = 0;
+    time_t t;
+    struct tm tm;
+    size_t k;
+    for (k = 0; k < tok.expires_at.len; k++) at = at * 10 + (tok.expires_at.p[k] - '0');
+    if (at >= 253402300800LL) handoff("expiresAt"); /* past year 9999: toISOString's own format */
+    t = (time_t)at;
+    if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) handoff("expiresAt");
+  }
+  token = tok.access_token; /* canonical: JSON.stringify would write these very bytes */
+  puts_(&out, "\"");
+  put(&out, token.p, token.len);
+  puts_(&out, "\"");
+  if (*stamp) {
+    puts_(&out, ",\"expirationTimestamp\":\"");
+    puts_(&out, stamp);
+    puts_(&out, "\"");
+  }
+  puts_(&out, "}}\n");
   finish(&out, &err);
 }
 
@@ -366,6 +488,7 @@ int main(int argc, char **argv) {
     handoff("docker-credential");
   }
   if (argc >= 2 && strcmp(argv[1], "token") == 0) token_command(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "kube") == 0) kube_command(argc - 2, argv + 2);
   handoff("command");
   return 1;
 }

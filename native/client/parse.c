@@ -73,17 +73,30 @@ enum parse_result http_parse(const char *buf, size_t len, struct http_response *
   return PARSE_OK;
 }
 
-/* ---- JSON, accepted only in JSON.stringify's canonical form ---- */
+/* ---- JSON: the agent's canonical form, or (tolerant) any JSON for reading a few fields ---- */
 
 struct cursor {
   const char *p, *end;
   int depth;
+  /* Whitespace, every escape and any number allowed (KUBERNETES_EXEC_INFO); else canonical only. */
+  int tolerant;
+  /* The keys leading to the value being parsed; a NULL entry is an array element. */
+  struct span path[MAX_DEPTH + 1];
+  struct json_query *queries;
+  int nqueries;
 };
 
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1; /* JSON.stringify writes lowercase hex only */
+}
+
+static int anyhex(int c) { return hexval(c) >= 0 || (c >= 'A' && c <= 'F'); }
+
+static void ws(struct cursor *c) {
+  if (c->tolerant)
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')) c->p++;
 }
 
 /* One strictly valid UTF-8 sequence (no overlongs, surrogates or values past U+10FFFF). */
@@ -126,13 +139,14 @@ static int j_string(struct cursor *c, struct span *out) {
         if (c->end - c->p < 6) return 0;
         for (v = 0, i = 2; i < 6; i++) {
           int h = hexval((unsigned char)c->p[i]);
+          if (c->tolerant && anyhex((unsigned char)c->p[i])) continue;
           if (h < 0) return 0;
           v = v * 16 + h;
         }
-        /* Only the control characters without a short escape are written as \u00XX. */
-        if (v >= 0x20 || v == 8 || v == 9 || v == 10 || v == 12 || v == 13) return 0;
+        /* Canonical: only the control characters without a short escape are written as \u00XX. */
+        if (!c->tolerant && (v >= 0x20 || v == 8 || v == 9 || v == 10 || v == 12 || v == 13)) return 0;
         c->p += 6;
-      } else if (strchr("\"\\bfnrt", ch) && ch != '\0') {
+      } else if ((strchr("\"\\bfnrt", ch) && ch != '\0') || (c->tolerant && ch == '/')) {
         c->p += 2;
       } else {
         return 0;
@@ -146,7 +160,16 @@ static int j_string(struct cursor *c, struct span *out) {
   return 0;
 }
 
-/* An integer JSON.stringify prints the same way back: no fraction, exponent or -0, 15 digits at most. */
+static int digits(struct cursor *c) {
+  const char *start = c->p;
+  while (c->p < c->end && *c->p >= '0' && *c->p <= '9') c->p++;
+  return c->p > start;
+}
+
+/*
+ * Canonical: an integer JSON.stringify prints the same way back (no fraction, exponent or
+ * -0, 15 digits at most). Tolerant: any JSON number.
+ */
 static int j_number(struct cursor *c) {
   const char *start;
   int negative = 0;
@@ -155,11 +178,20 @@ static int j_number(struct cursor *c) {
   if (c->p >= c->end || *c->p < '0' || *c->p > '9') return 0;
   if (*c->p == '0') {
     c->p++;
-    if (negative) return 0;
+    if (negative && !c->tolerant) return 0;
   } else {
-    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') c->p++;
+    digits(c);
   }
-  if (c->p - start > 15) return 0;
+  if (c->tolerant) {
+    if (c->p < c->end && *c->p == '.' && (c->p++, !digits(c))) return 0;
+    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+      c->p++;
+      if (c->p < c->end && (*c->p == '+' || *c->p == '-')) c->p++;
+      if (!digits(c)) return 0;
+    }
+  } else if (c->p - start > 15) {
+    return 0;
+  }
   return c->p >= c->end || !strchr(".eE0123456789", *c->p) || *c->p == '\0';
 }
 
@@ -172,39 +204,54 @@ static int literal(struct cursor *c, const char *word) {
 
 static int j_value(struct cursor *c, struct span *string_out, int *kind);
 
-/* kind: what the value was ('s' string, 'n' number, 'o' object, 'a' array, 'l' literal). */
-static int j_object(struct cursor *c, struct token_response *top) {
+/* Records the value just parsed for every query whose key path is the current one. */
+static void answer_queries(struct cursor *c, struct span value, int kind) {
+  int q, i;
+  for (q = 0; q < c->nqueries; q++) {
+    struct json_query *query = &c->queries[q];
+    if (query->depth != c->depth) continue;
+    for (i = 0; i < c->depth; i++) {
+      const struct span *k = &c->path[i];
+      if (!k->p || strlen(query->path[i]) != k->len || memcmp(query->path[i], k->p, k->len) != 0) break;
+    }
+    if (i == c->depth) query->value = value, query->kind = kind;
+  }
+}
+
+static int j_object(struct cursor *c) {
   struct span keys[MAX_KEYS];
   int nkeys = 0, i;
   c->p++; /* '{' */
+  ws(c);
   if (c->p < c->end && *c->p == '}') return c->p++, 1;
   for (;;) {
     struct span key, value = {NULL, 0};
+    const char *start;
     int kind = 0;
     if (!j_string(c, &key)) return 0;
     /* Integer-like keys are reordered by JavaScript objects: not canonical for us. */
-    if (key.len > 0 && key.p[0] >= '0' && key.p[0] <= '9') return 0;
+    if (!c->tolerant && key.len > 0 && key.p[0] >= '0' && key.p[0] <= '9') return 0;
+    /* An escaped key would be another name to JSON.parse than to a byte comparison. */
+    if (c->tolerant && memchr(key.p, '\\', key.len)) return 0;
     for (i = 0; i < nkeys; i++)
       if (keys[i].len == key.len && memcmp(keys[i].p, key.p, key.len) == 0) return 0;
     if (nkeys == MAX_KEYS) return 0;
     keys[nkeys++] = key;
+    ws(c);
     if (c->p >= c->end || *c->p != ':') return 0;
     c->p++;
+    ws(c);
+    c->path[c->depth - 1] = key;
+    start = c->p;
     if (!j_value(c, &value, &kind)) return 0;
-    if (top) {
-      struct span *slot = NULL;
-      if (key.len == 11 && memcmp(key.p, "accessToken", 11) == 0) slot = &top->access_token;
-      else if (key.len == 9 && memcmp(key.p, "tokenType", 9) == 0) slot = &top->token_type;
-      else if (key.len == 7 && memcmp(key.p, "warning", 7) == 0) slot = &top->warning;
-      if (slot) {
-        if (kind != 's') return 0; /* the Node client would print whatever it is: let it */
-        *slot = value;
-      }
-    }
+    if (kind != 's') value.p = start, value.len = (size_t)(c->p - start); /* a number's text, say */
+    answer_queries(c, value, kind);
+    ws(c);
     if (c->p >= c->end) return 0;
     if (*c->p == '}') return c->p++, 1;
     if (*c->p != ',') return 0;
     c->p++;
+    ws(c);
   }
 }
 
@@ -212,13 +259,17 @@ static int j_array(struct cursor *c) {
   struct span ignored;
   int kind;
   c->p++; /* '[' */
+  ws(c);
+  c->path[c->depth - 1].p = NULL;
   if (c->p < c->end && *c->p == ']') return c->p++, 1;
   for (;;) {
     if (!j_value(c, &ignored, &kind)) return 0;
+    ws(c);
     if (c->p >= c->end) return 0;
     if (*c->p == ']') return c->p++, 1;
     if (*c->p != ',') return 0;
     c->p++;
+    ws(c);
   }
 }
 
@@ -231,9 +282,10 @@ static int j_value(struct cursor *c, struct span *string_out, int *kind) {
       return j_string(c, string_out);
     case '{':
     case '[':
-      if (++c->depth > MAX_DEPTH) return 0;
+      if (c->depth >= MAX_DEPTH) return 0;
+      c->depth++;
       *kind = *c->p == '{' ? 'o' : 'a';
-      ok = *c->p == '{' ? j_object(c, NULL) : j_array(c);
+      ok = *c->p == '{' ? j_object(c) : j_array(c);
       c->depth--;
       return ok;
     case 't':
@@ -251,15 +303,40 @@ static int j_value(struct cursor *c, struct span *string_out, int *kind) {
   }
 }
 
-enum parse_result token_parse(const char *body, size_t len, struct token_response *out) {
+enum parse_result json_query(const char *text, size_t len, int tolerant, struct json_query *queries, int nqueries) {
   struct cursor c;
-  memset(out, 0, sizeof *out);
-  c.p = body;
-  c.end = body + len;
+  int q;
+  memset(&c, 0, sizeof c);
+  for (q = 0; q < nqueries; q++) queries[q].value.p = NULL, queries[q].value.len = 0, queries[q].kind = 0;
+  c.p = text;
+  c.end = text + len;
   c.depth = 1;
-  if (len == 0 || *body != '{') return PARSE_BAD;
-  if (!j_object(&c, out) || c.p != c.end) return PARSE_BAD;
-  if (!out->access_token.p) return PARSE_BAD;
+  c.tolerant = tolerant;
+  c.queries = queries;
+  c.nqueries = nqueries;
+  ws(&c);
+  if (c.p >= c.end || *c.p != '{') return PARSE_BAD;
+  if (!j_object(&c)) return PARSE_BAD;
+  ws(&c);
+  return c.p == c.end ? PARSE_OK : PARSE_BAD;
+}
+
+enum parse_result token_parse(const char *body, size_t len, struct token_response *out) {
+  static const char *const access[] = {"accessToken"}, *const type[] = {"tokenType"}, *const warning[] = {"warning"},
+                           *const expires[] = {"expiresAt"};
+  struct json_query q[4];
+  int i;
+  memset(out, 0, sizeof *out);
+  q[0].path = access, q[1].path = type, q[2].path = warning, q[3].path = expires;
+  for (i = 0; i < 4; i++) q[i].depth = 1;
+  if (json_query(body, len, 0, q, 4) != PARSE_OK) return PARSE_BAD;
+  /* Any other type the Node client would print in its own way: let it. */
+  if (q[0].kind != 's' || (q[1].kind && q[1].kind != 's') || (q[2].kind && q[2].kind != 's') || (q[3].kind && q[3].kind != 'n'))
+    return PARSE_BAD;
+  out->access_token = q[0].value;
+  out->token_type = q[1].value;
+  out->warning = q[2].value;
+  out->expires_at = q[3].value;
   return PARSE_OK;
 }
 

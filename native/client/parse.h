@@ -32,7 +32,23 @@ struct token_response {
   struct span access_token;
   struct span token_type;
   struct span warning;
+  struct span expires_at; /* the raw digits of an integer, when present */
 };
+
+/* One value to pick out of a JSON object by its key path (depth keys, from the top). */
+struct json_query {
+  const char *const *path;
+  int depth;
+  struct span value; /* a string's raw contents, or a number's text; p NULL when absent */
+  int kind;          /* 's' string, 'n' number, 'o' object, 'a' array, 'l' true/false/null, 0 absent */
+};
+
+/*
+ * Parses a JSON object (tolerant: any JSON; else only the canonical form below) and fills
+ * the queries. BAD on anything JSON.parse would refuse, and also on duplicate keys and, when
+ * tolerant, escaped keys, where a byte comparison and JSON.parse could disagree.
+ */
+enum parse_result json_query(const char *text, size_t len, int tolerant, struct json_query *queries, int nqueries);
 
 /*
  * The token answer, accepted only when its bytes are exactly what JSON.stringify of the

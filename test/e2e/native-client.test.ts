@@ -6,9 +6,9 @@
  * stdin intact for git's and docker's helpers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
+import { startTestIdp, TEST_RESOURCE, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginViaCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
@@ -54,6 +54,14 @@ interface Case {
   stdout?: RegExp;
 }
 
+const KUBE_V1 = '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}';
+/** As kubectl's Go encoder writes it with provideClusterInfo (\u003c escapes), pretty-printed. */
+const KUBE_GO_STYLE = JSON.stringify(
+  { kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { cluster: { server: 'https://k8s.example.invalid:6443', 'certificate-authority-data': 'TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==', config: null, note: '<x> & y' }, interactive: false } },
+  null,
+  2,
+).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+
 const CASES: Case[] = [
   { name: 'plain', args: ['token'], answeredBy: 'native', code: 0 },
   { name: '--json', args: ['token', '--json'], answeredBy: 'native', code: 0 },
@@ -85,7 +93,24 @@ const CASES: Case[] = [
   { name: 'no agent (6)', args: ['token'], env: { AUTHCTL_SOCK: '/nonexistent-authctl/agent.sock' }, answeredBy: 'node', code: 6 },
   { name: 'other commands', args: ['--version'], answeredBy: 'node', code: 0 },
   { name: 'unknown command (2)', args: ['tokn'], answeredBy: 'node', code: 2 },
-  { name: 'kube', args: ['kube'], answeredBy: 'node', code: 0 },
+  // kubectl's exec plugin: answered natively unless a config file could name `clusters`.
+  { name: 'kube, no KUBERNETES_EXEC_INFO (v1beta1)', args: ['kube'], answeredBy: 'native', code: 0, stdout: /^\{"apiVersion":"client\.authentication\.k8s\.io\/v1beta1","kind":"ExecCredential","status":\{"token":"[\w.-]+","expirationTimestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"\}\}\n$/ },
+  { name: 'kube v1 --profile', args: ['kube', '--profile', 'p'], env: { KUBERNETES_EXEC_INFO: KUBE_V1 }, answeredBy: 'native', code: 0, stdout: /"apiVersion":"client\.authentication\.k8s\.io\/v1"/ },
+  { name: 'kube, Go-style JSON with escapes, whitespace and cluster info', args: ['kube', '-p', 'p'], env: { KUBERNETES_EXEC_INFO: KUBE_GO_STYLE }, answeredBy: 'native', code: 0 },
+  {
+    // The profile allows no other audience: the agent's refusal shows the audience reached it.
+    name: "kube, the cluster's audience reaches the agent (refused: 2)",
+    args: ['kube', '-p', 'p'],
+    env: { KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, cluster: { server: 'https://k8s.example.invalid', config: { audience: TEST_RESOURCE } } } }) },
+    answeredBy: 'node',
+    code: 2,
+  },
+  { name: 'kube, AUTHCTL_PROFILE and a pre-issued token', args: ['kube'], env: { AUTHCTL_PROFILE: 'p', AUTHCTL_TOKEN: 'pre"issued', KUBERNETES_EXEC_INFO: KUBE_V1 }, answeredBy: 'native', code: 0 },
+  { name: 'kube, exec info not JSON (2)', args: ['kube'], env: { KUBERNETES_EXEC_INFO: '{"apiVersion":' }, answeredBy: 'node', code: 2 },
+  { name: 'kube, an apiVersion we do not speak (2)', args: ['kube'], env: { KUBERNETES_EXEC_INFO: '{"apiVersion":"client.authentication.k8s.io/v2","spec":{}}' }, answeredBy: 'node', code: 2 },
+  { name: 'kube, exec info with a duplicate key', args: ['kube'], env: { KUBERNETES_EXEC_INFO: '{"apiVersion":"x","apiVersion":"client.authentication.k8s.io/v1"}' }, answeredBy: 'node', code: 0 },
+  { name: 'kube, login required (3)', args: ['kube', '--profile', 'q'], env: { KUBERNETES_EXEC_INFO: KUBE_V1 }, answeredBy: 'node', code: 3 },
+  { name: 'kube, unknown flag (2)', args: ['kube', '--context', 'x'], answeredBy: 'node', code: 2 },
   {
     name: 'git-credential get (stdin reaches Node intact)',
     command: 'git-credential-authctl',
@@ -113,6 +138,16 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     if (c.stdout) expect(native.stdout).toMatch(c.stdout);
     const traced = await runNative(command, c.args, { ...env, AUTHCTL_NATIVE_TRACE: '1' }, { input: c.input });
     expect(traced.stderr).toMatch(c.answeredBy === 'native' ? /^authctl-native: answered$/m : /^authctl-native: node \(/m);
+  });
+
+  it('kube: a config that could name clusters is left to the Node CLI, which applies them', async () => {
+    const system = join(home.dir, 'system-with-clusters.json');
+    writeFileSync(system, JSON.stringify({ profiles: { p: { clusters: ['https://k8s.example.invalid'] } } }));
+    const env = { ...home.env, AUTHCTL_SYSTEM_CONFIG: system, AUTHCTL_NATIVE_TRACE: '1', KUBERNETES_EXEC_INFO: KUBE_V1 };
+    const native = await runNative('authctl', ['kube'], env);
+    const node = await runNode('authctl', ['kube'], env);
+    expect(native.stderr).toBe(`authctl-native: node (kube clusters)\n${node.stderr}`);
+    expect({ code: native.code, stdout: native.stdout }).toEqual({ code: node.code, stdout: node.stdout });
   });
 
   it('a socket directory that is not private is refused in the Node CLI\'s words (6)', async () => {

@@ -14,14 +14,15 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatToken } from '../../client/commands/token/token.js';
+import { execCredential, parseExecInfo } from '../../client/commands/kube/exec-info.js';
 import type { TokenResponse } from '../../shared/api.js';
 import { terminalSafe } from '../../shared/terminal-text.js';
 import { nativeBuilt, runNative } from '../fixtures/native-client.js';
 
 const SEED = 0x5eed1234;
 const CASES = 400;
-const FORMATS = [[], ['--json'], ['--header'], ['--env']] as const;
-const FORMAT_NAMES = ['plain', 'json', 'header', 'env'] as const;
+const FORMATS = [['token'], ['token', '--json'], ['token', '--header'], ['token', '--env'], ['kube']] as const;
+const FORMAT_NAMES = ['plain', 'json', 'header', 'env', 'kube'] as const;
 
 /** mulberry32: small, seeded, the same sequence on every machine. */
 function rng(seed: number): () => number {
@@ -118,7 +119,8 @@ function nodeWouldPrint(raw: Buffer, format: (typeof FORMAT_NAMES)[number]): { s
   } catch {
     return undefined;
   }
-  return { stdout: formatToken(t, format), stderr: t?.warning ? `authctl: warning: ${terminalSafe(t.warning)}\n` : '' };
+  const stdout = format === 'kube' ? execCredential('client.authentication.k8s.io/v1beta1', t.accessToken, t.expiresAt) : formatToken(t, format);
+  return { stdout, stderr: t?.warning ? `authctl: warning: ${terminalSafe(t.warning)}\n` : '' };
 }
 
 let dir: string;
@@ -170,7 +172,7 @@ describe('native client parser fuzz (fixed seed)', () => {
     for (const [i, answer] of answers.entries()) {
       current = answer;
       const f = i % FORMATS.length;
-      const res = await runNative('authctl', ['token', '--profile', 'fz', ...FORMATS[f]], env, { timeoutMs: 10_000 });
+      const res = await runNative('authctl', [...FORMATS[f], '--profile', 'fz'], env, { timeoutMs: 10_000 });
       const where = `case ${i} (${FORMAT_NAMES[f]}): ${JSON.stringify(answer.bytes.subarray(0, 300).toString('latin1'))}`;
       expect(res.timedOut, where).toBe(false);
       expect(res.signal, where).toBe(null);
@@ -192,5 +194,43 @@ describe('native client parser fuzz (fixed seed)', () => {
     expect(answered).toBeGreaterThanOrEqual(answers.filter((a) => a.mustAnswer).length);
     expect(answered).toBeGreaterThan(10);
     expect(JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4))).toEqual({ profile: 'fz' });
+  });
+
+  it(`${CASES} KUBERNETES_EXEC_INFO values: answered only as parseExecInfo and execCredential would`, async () => {
+    const r = rng(SEED ^ 0x6b756265);
+    const int = (n: number) => Math.floor(r() * n);
+    const base = [
+      { kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } },
+      { apiVersion: 'client.authentication.k8s.io/v1beta1', spec: { cluster: { server: 'https://k.example.invalid', config: { audience: 'aud' } }, interactive: true } },
+    ];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AUTHCTL_TOKEN: 'pre.issued', AUTHCTL_NATIVE_NODE: join(dir, 'node-stub') };
+    let answered = 0;
+    for (let i = 0; i < CASES; i++) {
+      let text = JSON.stringify(base[i % 2], null, int(3));
+      const m = int(6);
+      if (m === 1) text = text.slice(0, int(text.length));
+      else if (m === 2) text = text.replace(/[a-z]/, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+      else if (m === 3) {
+        const at = int(text.length);
+        text = text.slice(0, at) + String.fromCharCode(1 + int(127)) + text.slice(at + int(2)); // an environment value holds no NUL
+      } else if (m === 4) text = text.replace('"apiVersion"', '"apiVersion":"x","apiVersion"');
+      else if (m === 5) text = `${'['.repeat(int(30))}${text}`;
+      const res = await runNative('authctl', ['kube'], { ...env, KUBERNETES_EXEC_INFO: text }, { timeoutMs: 10_000 });
+      const where = `case ${i}: ${JSON.stringify(text)}`;
+      expect(res.timedOut || res.signal !== null, where).toBe(false);
+      if (res.code === 99) {
+        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+        continue;
+      }
+      let expected: string | undefined;
+      try {
+        expected = execCredential(parseExecInfo(text).apiVersion, 'pre.issued', 0);
+      } catch {
+        expected = undefined;
+      }
+      expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: expected, stderr: '' });
+      answered++;
+    }
+    expect(answered).toBeGreaterThan(CASES / 10);
   });
 });
