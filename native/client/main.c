@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,49 @@
 
 static char **original_argv;
 static const char *node_entry = "authctl.js";
+/* What this process already read from stdin (git's helper input), for the Node CLI to read again. */
+static char stdin_seen[65536];
+static size_t stdin_seen_len;
+static int stdin_consumed;
+
+/*
+ * Puts the consumed stdin back in front of the Node CLI: fd 0 becomes a pipe fed by a small
+ * child with the bytes read so far, then whatever the original stdin still holds.
+ */
+static void replay_stdin(void) {
+  int fds[2];
+  pid_t pid;
+  if (!stdin_consumed) return;
+  if (pipe(fds) != 0) exit(1);
+  pid = fork();
+  if (pid < 0) exit(1);
+  if (pid == 0) {
+    char buf[4096];
+    ssize_t r;
+    size_t off = 0;
+    close(fds[0]);
+    while (off < stdin_seen_len) {
+      ssize_t w = write(fds[1], stdin_seen + off, stdin_seen_len - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) _exit(0);
+      off += (size_t)w;
+    }
+    while ((r = read(0, buf, sizeof buf)) != 0) {
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) break;
+      for (off = 0; off < (size_t)r;) {
+        ssize_t w = write(fds[1], buf + off, (size_t)r - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) _exit(0);
+        off += (size_t)w;
+      }
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  if (dup2(fds[0], 0) < 0) exit(1);
+  close(fds[0]);
+}
 
 static int tracing(void) {
   const char *t = getenv("AUTHCTL_NATIVE_TRACE");
@@ -71,6 +116,7 @@ static void handoff(const char *why) {
   argv[1] = script;
   for (i = 1; i < argc; i++) argv[i + 1] = original_argv[i];
   signal(SIGPIPE, SIG_DFL);
+  replay_stdin();
   if (node && *node) {
     execv(node, argv);
   } else {
@@ -356,15 +402,16 @@ static void ask_agent(struct token_response *tok, struct http_response *http) {
 }
 
 /*
- * kube.ts checkCluster() does nothing unless a profile lists `clusters` (and a config that
- * cannot be read is skipped too). When no config file holds the word, no profile can; any
- * doubt (unreadable, too large, an escape that could spell it) is Node's.
+ * Could a config file set one of these keys? kube.ts checkCluster() does nothing unless a
+ * profile lists `clusters`, and git's answer changes only with gitUsername or gitAuthType:
+ * when no file holds the word, no profile sets it. Any doubt (unreadable, too large, an
+ * escape that could spell it) is Node's.
  */
-static int config_may_name_clusters(void) {
+static int config_may_name(const char *const *words) {
   char user[4096];
   const char *files[3];
   const char *extra = env_nonempty("AUTHCTL_SYSTEM_CONFIG");
-  int nfiles = 0, i;
+  int nfiles = 0, i, k;
   if (user_config_path(user, sizeof user) != 0) return 1;
   files[nfiles++] = system_config_path();
   if (extra && strcmp(extra, system_config_path()) != 0) files[nfiles++] = extra;
@@ -381,7 +428,9 @@ static int config_may_name_clusters(void) {
     close(fd);
     if (r < 0 || got == sizeof scratch.p) return 1;
     scratch.p[got] = '\0';
-    if (memchr(scratch.p, '\0', got) || strstr(scratch.p, "\"clusters\"") || strstr(scratch.p, "\\u")) return 1;
+    if (memchr(scratch.p, '\0', got) || strstr(scratch.p, "\\u")) return 1;
+    for (k = 0; words[k]; k++)
+      if (strstr(scratch.p, words[k])) return 1;
   }
   return 0;
 }
@@ -392,6 +441,7 @@ static const char *const KUBE_V1BETA1 = "client.authentication.k8s.io/v1beta1";
 /* `authctl kube`: kube.ts run(), exec-info.ts parseExecInfo() and execCredential(). */
 static void kube_command(int argc, char **argv) {
   static const char *const api_path[] = {"apiVersion"}, *const audience_path[] = {"spec", "cluster", "config", "audience"};
+  static const char *const cluster_words[] = {"\"clusters\"", NULL};
   struct json_query q[2];
   struct token_response tok;
   struct http_response http;
@@ -420,7 +470,7 @@ static void kube_command(int argc, char **argv) {
     else if (q[0].value.len != strlen(KUBE_V1BETA1) || memcmp(q[0].value.p, KUBE_V1BETA1, q[0].value.len) != 0) handoff("apiVersion");
     if (q[1].kind == 's' && q[1].value.len > 0) audience = q[1].value;
   }
-  if (config_may_name_clusters()) handoff("kube clusters");
+  if (config_may_name(cluster_words)) handoff("kube clusters");
 
   puts_(&out, "{\"apiVersion\":\"");
   puts_(&out, api);
@@ -468,6 +518,114 @@ static void kube_command(int argc, char **argv) {
   finish(&out, &err);
 }
 
+/* Has git's request ended: an empty line (or a lone CR before its newline)? */
+static int has_blank_line(void) {
+  size_t start = 0, i;
+  for (i = 0; i < stdin_seen_len; i++) {
+    if (stdin_seen[i] != '\n') continue;
+    if (i == start || (i == start + 1 && stdin_seen[start] == '\r')) return 1;
+    start = i + 1;
+  }
+  return 0;
+}
+
+/* Reads git's request (gitcredentials(7)) up to its blank line or the end, bounded. */
+static void read_git_request(void) {
+  stdin_consumed = 1;
+  while (!has_blank_line()) {
+    ssize_t r;
+    if (stdin_seen_len == sizeof stdin_seen) handoff("git input too long");
+    r = read(0, stdin_seen + stdin_seen_len, sizeof stdin_seen - stdin_seen_len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) handoff("stdin");
+    if (r == 0) return;
+    stdin_seen_len += (size_t)r;
+  }
+}
+
+/*
+ * `authctl git-credential --profile P get` (what `authctl setup-git` configures):
+ * git-credential.ts get() with the profile given. The config can change the answer only
+ * through the profile's gitUsername and gitAuthType; when no config file holds either word
+ * the answer is the Basic one. Without --profile the config's match rules decide: Node's.
+ */
+static void git_credential_command(int argc, char **argv) {
+  const char *profile = NULL, *operation = NULL;
+  struct span username = {NULL, 0}, protocol = {NULL, 0}; /* into stdin_seen, which stays as read for a replay */
+  const char *preissued = env_nonempty("AUTHCTL_TOKEN");
+  static const char *const git_words[] = {"\"gitUsername\"", "\"gitAuthType\"", NULL};
+  struct token_response tok;
+  struct http_response http;
+  char *line, *end;
+  int i;
+
+  for (i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "--profile=", 10) == 0) profile = argv[i] + 10;
+    else if (strcmp(argv[i], "--profile") == 0 || strcmp(argv[i], "-p") == 0) {
+      if (i + 1 >= argc || argv[i + 1][0] == '-') handoff("argument");
+      profile = argv[++i];
+    } else if (argv[i][0] == '-') handoff("argument");
+    else operation = argv[i]; /* the last positional is the operation, as git-credential.ts reads it */
+  }
+  if (!operation || strcmp(operation, "get") != 0) handoff("git operation");
+  if (!profile || !*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile)) handoff("git without --profile");
+  if (config_may_name(git_words)) handoff("git settings in the config");
+
+  read_git_request();
+  /* protocol.ts readCredential(): key=value lines; CR or NUL inside refused; url= is Node's (WHATWG URL). */
+  for (line = stdin_seen, end = stdin_seen + stdin_seen_len; line < end;) {
+    char *nl = memchr(line, '\n', (size_t)(end - line)), *eq, *p;
+    char *stop = nl ? nl : end;
+    if (stop > line && stop[-1] == '\r') stop--;
+    if (stop == line) break; /* the blank line */
+    for (p = line; p < stop; p++)
+      if (*p == '\r' || *p == '\0' || (unsigned char)*p >= 0x80) handoff("git input");
+    eq = memchr(line, '=', (size_t)(stop - line));
+    if (eq && eq > line) {
+      size_t klen = (size_t)(eq - line);
+      struct span value;
+      value.p = eq + 1;
+      value.len = (size_t)(stop - value.p);
+      if (klen == 3 && memcmp(line, "url", 3) == 0) handoff("git url attribute");
+      if (klen == 8 && memcmp(line, "protocol", 8) == 0) protocol = value;
+      if (klen == 8 && memcmp(line, "username", 8) == 0) username = value;
+    }
+    if (!nl) break;
+    line = nl + 1;
+  }
+  /* Only https here; plain http (allowed for loopback, refused with a message otherwise) is Node's. */
+  if (protocol.len != 5 || memcmp(protocol.p, "https", 5) != 0) handoff("git protocol");
+
+  if (preissued) {
+    if (strlen(preissued) > MAX_BODY || !plain_ascii(preissued)) handoff("AUTHCTL_TOKEN");
+    puts_(&out, "username=");
+    if (username.p) put(&out, username.p, username.len);
+    else puts_(&out, "oauth2");
+    puts_(&out, "\npassword=");
+    puts_(&out, preissued);
+    puts_(&out, "\n");
+    finish(&out, &err);
+  }
+  puts_(&request, "{\"profile\":");
+  put_json_string(&request, profile);
+  puts_(&request, "}");
+  ask_agent(&tok, &http);
+  scratch.len = json_unescape(tok.access_token, scratch.p, sizeof scratch.p);
+  if (memchr(scratch.p, '\n', scratch.len) || memchr(scratch.p, '\0', scratch.len)) handoff("token git cannot read");
+  puts_(&out, "username=");
+  if (username.p) put(&out, username.p, username.len);
+  else puts_(&out, "oauth2");
+  puts_(&out, "\npassword=");
+  put(&out, scratch.p, scratch.len);
+  puts_(&out, "\n");
+  if (tok.expires_at.p && tok.expires_at.p[0] != '-' && !(tok.expires_at.len == 1 && tok.expires_at.p[0] == '0')) {
+    puts_(&out, "password_expiry_utc=");
+    put(&out, tok.expires_at.p, tok.expires_at.len);
+    puts_(&out, "\n");
+  }
+  finish(&out, &err);
+}
+
 static const char *base_name(const char *p) {
   const char *slash = strrchr(p, '/');
   return slash ? slash + 1 : p;
@@ -481,7 +639,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (strcmp(self, "git-credential-authctl") == 0) {
     node_entry = "git-credential-authctl.js";
-    handoff("git-credential");
+    git_credential_command(argc - 1, argv + 1);
   }
   if (strcmp(self, "docker-credential-authctl") == 0) {
     node_entry = "docker-credential-authctl.js";
@@ -489,6 +647,7 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && strcmp(argv[1], "token") == 0) token_command(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "kube") == 0) kube_command(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "git-credential") == 0) git_credential_command(argc - 2, argv + 2);
   handoff("command");
   return 1;
 }

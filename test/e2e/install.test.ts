@@ -97,6 +97,12 @@ describe('install', () => {
     expect(doctor.stdout).toMatch(/^ok +native client: in use: .*\/bin\/authctl answers cached tokens without starting Node\.js$/m);
     const helper = await runProgram(join(bin, 'git-credential-authctl'), ['capability'], env);
     expect({ code: helper.code, stdout: helper.stdout }).toEqual({ code: 0, stdout: 'version 0\ncapability authtype\n' });
+    // git's and kubectl's cached requests, answered by the client itself.
+    const git = await runProgram(join(bin, 'git-credential-authctl'), ['--profile', 'p', 'get'], { ...env, AUTHCTL_NATIVE_TRACE: '1' }, { input: 'protocol=https\nhost=git.example.invalid\n\n' });
+    expect({ code: git.code, stdout: git.stdout, stderr: git.stderr }).toEqual({ code: 0, stdout: expect.stringMatching(new RegExp(`^username=oauth2\npassword=${expected.stdout.trim()}\n`)), stderr: 'authctl-native: answered\n' });
+    const kube = await runProgram(join(bin, 'authctl'), ['kube', '--profile', 'p'], { ...env, AUTHCTL_NATIVE_TRACE: '1' });
+    expect({ code: kube.code, stderr: kube.stderr }).toEqual({ code: 0, stderr: 'authctl-native: answered\n' });
+    expect(JSON.parse(kube.stdout).status.token).toBe(expected.stdout.trim());
   }, 300_000);
 
   it('without a C compiler the install still works on the Node path, and doctor says so', async () => {

@@ -62,6 +62,9 @@ const KUBE_GO_STYLE = JSON.stringify(
   2,
 ).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 
+const GIT_REQUEST = 'capability[]=authtype\nprotocol=https\nhost=git.example.invalid\n\n';
+const GIT_ANSWER = /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/;
+
 const CASES: Case[] = [
   { name: 'plain', args: ['token'], answeredBy: 'native', code: 0 },
   { name: '--json', args: ['token', '--json'], answeredBy: 'native', code: 0 },
@@ -111,6 +114,19 @@ const CASES: Case[] = [
   { name: 'kube, exec info with a duplicate key', args: ['kube'], env: { KUBERNETES_EXEC_INFO: '{"apiVersion":"x","apiVersion":"client.authentication.k8s.io/v1"}' }, answeredBy: 'node', code: 0 },
   { name: 'kube, login required (3)', args: ['kube', '--profile', 'q'], env: { KUBERNETES_EXEC_INFO: KUBE_V1 }, answeredBy: 'node', code: 3 },
   { name: 'kube, unknown flag (2)', args: ['kube', '--context', 'x'], answeredBy: 'node', code: 2 },
+  // git's helper as `authctl setup-git` configures it (--profile): answered natively.
+  { name: 'git-credential-authctl --profile P get', command: 'git-credential-authctl', args: ['--profile', 'p', 'get'], input: GIT_REQUEST, answeredBy: 'native', code: 0, stdout: GIT_ANSWER },
+  { name: 'authctl git-credential --profile P get', args: ['git-credential', '--profile', 'p', 'get'], input: GIT_REQUEST, answeredBy: 'native', code: 0, stdout: GIT_ANSWER },
+  { name: 'git: the username git sent, CRLF lines, no blank line', args: ['git-credential', '-p', 'p', 'get'], input: 'protocol=https\r\nhost=git.example.invalid\r\nusername=bob\r\npath=x/y.git', answeredBy: 'native', code: 0, stdout: /^username=bob\npassword=/ },
+  { name: 'git: a pre-issued token', args: ['git-credential', '--profile=p', 'get'], env: { AUTHCTL_TOKEN: 'pre.issued' }, input: GIT_REQUEST, answeredBy: 'native', code: 0, stdout: /^username=oauth2\npassword=pre\.issued\n$/ },
+  // Handed over after reading stdin: the Node CLI must see the very same input (else it would
+  // answer for an empty request, `undefined://undefined`).
+  { name: 'git: login required, stdin replayed', args: ['git-credential', '--profile', 'q', 'get'], input: GIT_REQUEST, answeredBy: 'node', code: 0 },
+  { name: 'git: loopback http, stdin replayed', args: ['git-credential', '--profile', 'p', 'get'], input: 'protocol=http\nhost=127.0.0.1:8080\n\n', answeredBy: 'node', code: 0, stdout: GIT_ANSWER },
+  { name: 'git: url attribute, stdin replayed', args: ['git-credential', '--profile', 'p', 'get'], input: 'url=https://git.example.invalid/a/b.git\n\n', answeredBy: 'node', code: 0, stdout: GIT_ANSWER },
+  { name: 'git: a CR inside a value (2)', args: ['git-credential', '--profile', 'p', 'get'], input: 'protocol=https\nhost=git.example.invalid\rother\n\n', answeredBy: 'node', code: 2 },
+  { name: 'git: input beyond the bound, replayed whole (1)', args: ['git-credential', '--profile', 'p', 'get'], input: `protocol=https\nhost=${'h'.repeat(200_000)}`, answeredBy: 'node', code: 1 },
+  { name: 'git: store', args: ['git-credential', '--profile', 'p', 'store'], input: GIT_REQUEST, answeredBy: 'node', code: 0 },
   {
     name: 'git-credential get (stdin reaches Node intact)',
     command: 'git-credential-authctl',
@@ -138,6 +154,16 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     if (c.stdout) expect(native.stdout).toMatch(c.stdout);
     const traced = await runNative(command, c.args, { ...env, AUTHCTL_NATIVE_TRACE: '1' }, { input: c.input });
     expect(traced.stderr).toMatch(c.answeredBy === 'native' ? /^authctl-native: answered$/m : /^authctl-native: node \(/m);
+  });
+
+  it('git: a config that could set gitUsername or gitAuthType is left to the Node CLI', async () => {
+    const system = join(home.dir, 'system-with-git-username.json');
+    writeFileSync(system, JSON.stringify({ profiles: { p: { gitUsername: 'x-token' } } }));
+    const env = { ...home.env, AUTHCTL_SYSTEM_CONFIG: system, AUTHCTL_NATIVE_TRACE: '1' };
+    const native = await runNative('authctl', ['git-credential', '--profile', 'p', 'get'], env, { input: GIT_REQUEST });
+    const node = await runNode('authctl', ['git-credential', '--profile', 'p', 'get'], env, { input: GIT_REQUEST });
+    expect(native.stderr).toBe(`authctl-native: node (git settings in the config)\n${node.stderr}`);
+    expect({ code: native.code, stdout: native.stdout }).toEqual({ code: node.code, stdout: node.stdout });
   });
 
   it('kube: a config that could name clusters is left to the Node CLI, which applies them', async () => {

@@ -15,6 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatToken } from '../../client/commands/token/token.js';
 import { execCredential, parseExecInfo } from '../../client/commands/kube/exec-info.js';
+import { readCredential } from '../../client/commands/git-credential/protocol.js';
+import { transportAllowsToken } from '../../client/commands/git-credential/match.js';
+import { Readable } from 'node:stream';
 import type { TokenResponse } from '../../shared/api.js';
 import { terminalSafe } from '../../shared/terminal-text.js';
 import { nativeBuilt, runNative } from '../fixtures/native-client.js';
@@ -232,5 +235,46 @@ describe('native client parser fuzz (fixed seed)', () => {
       answered++;
     }
     expect(answered).toBeGreaterThan(CASES / 10);
+  });
+
+  it(`${CASES} git helper requests on stdin: answered only as protocol.ts would read them`, async () => {
+    const r = rng(SEED ^ 0x67697421);
+    const int = (n: number) => Math.floor(r() * n);
+    const lines = ['capability[]=authtype', 'protocol=https', 'protocol=http', 'host=git.example.invalid', 'host=127.0.0.1:8', 'username=bob', 'username=', 'path=a/b.git', 'password=x', 'wwwauth[]=Basic', 'capability[]=', 'junk', '=v', 'url=https://h.invalid/p'];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AUTHCTL_TOKEN: 'pre.issued', AUTHCTL_NATIVE_NODE: join(dir, 'node-stub') };
+    let answered = 0;
+    for (let i = 0; i < CASES; i++) {
+      const picked = Array.from({ length: int(6) }, () => lines[int(lines.length)]!);
+      if (i % 3 === 0) picked.unshift('protocol=https', 'host=git.example.invalid');
+      let text = picked.join(r() < 0.2 ? '\r\n' : '\n') + pick(['\n\n', '\n', '', '\r\n\r\n', '\n\nafter=blank\n']);
+      const m = int(8);
+      if (m === 1) text = text.slice(0, int(text.length + 1));
+      else if (m === 2) {
+        const at = int(text.length);
+        text = text.slice(0, at) + pick(['\r', '\0', '\u00e9', '\n', '\n\n', '\x1b']) + text.slice(at);
+      } else if (m === 3) text = `host=${'h'.repeat(70_000 + int(10_000))}\n${text}`;
+      const input = Buffer.from(text);
+      const res = await runNative('git-credential-authctl', ['--profile', 'fz', 'get'], env, { input, timeoutMs: 10_000 });
+      const where = `case ${i}: ${JSON.stringify(text.slice(0, 200))}`;
+      expect(res.timedOut || res.signal !== null, where).toBe(false);
+      if (res.code === 99) {
+        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+        continue;
+      }
+      let expected: string | undefined;
+      try {
+        const cred = await readCredential(Readable.from([input]));
+        if (transportAllowsToken(cred)) expected = `username=${cred.username ?? 'oauth2'}\npassword=pre.issued\n`;
+      } catch {
+        expected = undefined;
+      }
+      expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: expected, stderr: '' });
+      answered++;
+    }
+    expect(answered).toBeGreaterThan(CASES / 10);
+
+    function pick<T>(xs: readonly T[]): T {
+      return xs[int(xs.length)]!;
+    }
   });
 });
