@@ -58,14 +58,18 @@ static void replay_stdin(void) {
     char buf[4096];
     ssize_t r;
     size_t off = 0;
-    close(fds[0]);
+    int fd, tty = isatty(0);
+    /* Hold nothing the caller waits on (git reads the helper's stdout to its end). */
+    for (fd = 1; fd < 1024; fd++)
+      if (fd != fds[1]) close(fd);
     while (off < stdin_seen_len) {
       ssize_t w = write(fds[1], stdin_seen + off, stdin_seen_len - off);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) _exit(0);
       off += (size_t)w;
     }
-    while ((r = read(0, buf, sizeof buf)) != 0) {
+    /* The rest of a pipe or file; never a terminal's keystrokes, which a login prompt may want. */
+    while (!tty && (r = read(0, buf, sizeof buf)) != 0) {
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) break;
       for (off = 0; off < (size_t)r;) {

@@ -6,13 +6,14 @@
  * stdin intact for git's and docker's helpers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestIdp, TEST_RESOURCE, type TestIdp } from '../fixtures/idp.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
 import { loginViaCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
-import { nativeBuilt, runNative, runNode } from '../fixtures/native-client.js';
+import { NATIVE_DIR, nativeBuilt, runNative, runNode } from '../fixtures/native-client.js';
+import { execFileSync, spawn } from 'node:child_process';
 
 let idp: TestIdp;
 let home: TestHome;
@@ -154,6 +155,28 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     if (c.stdout) expect(native.stdout).toMatch(c.stdout);
     const traced = await runNative(command, c.args, { ...env, AUTHCTL_NATIVE_TRACE: '1' }, { input: c.input });
     expect(traced.stderr).toMatch(c.answeredBy === 'native' ? /^authctl-native: answered$/m : /^authctl-native: node \(/m);
+  });
+
+  it('git: after a hand-over, the output ends when Node is done even while stdin stays open', async () => {
+    // stdin a FIFO this test keeps open: the replaying child blocks reading it, and must not
+    // hold the helper's stdout open meanwhile (git reads the helper's output to its end).
+    const fifo = join(home.dir, 'git-stdin');
+    execFileSync('mkfifo', [fifo]);
+    const writer = openSync(fifo, 'r+'); // opens at once; the child gets a read-only end, so closing this ends its input
+    const fd = openSync(fifo, 'r');
+    writeSync(writer, GIT_REQUEST);
+    const child = spawn(join(NATIVE_DIR, 'authctl'), ['git-credential', '--profile', 'q', 'get'], { env: home.env, stdio: [fd, 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const code = await new Promise<number | string | null>((resolve) => {
+      const guard = setTimeout(() => resolve('stdout still open after 10 s'), 10_000);
+      child.on('close', (c) => (clearTimeout(guard), resolve(c)));
+    });
+    closeSync(fd);
+    closeSync(writer); // the replaying child sees the end of its input and exits
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^authctl: .*login/m);
   });
 
   it('git: a config that could set gitUsername or gitAuthType is left to the Node CLI', async () => {
