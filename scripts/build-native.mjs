@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the N-API addon in native/ with node-gyp (the package's `install` script and
-// part of `npm run build`).
+// Builds the native parts (the package's `install` script and part of `npm run build`):
+// first the hot-path client in native/client/ with the C compiler (build-native-client.mjs),
+// then the N-API addon in native/ with node-gyp.
 //
 // - Never downloads anything: node-gyp is only run with --nodedir pointing at local Node
 //   headers (npm's `nodedir` config, else the headers installed next to this node binary).
@@ -12,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNativeClient } from './build-native-client.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = path.join(root, 'native');
@@ -22,6 +24,15 @@ const strict = process.argv.includes('--strict');
 const verbose = process.argv.includes('--verbose');
 const isWindows = process.platform === 'win32';
 let logWritten = false;
+
+// The client first: the addon's failures below end this process.
+const client = buildNativeClient(root, { verbose });
+if (client.ok) console.log(`authctl: built ${path.relative(root, client.binary)}`);
+else if (process.platform !== 'win32') {
+  const log = client.log ? ` [log: ${path.relative(process.cwd(), client.log) || client.log}]` : '';
+  console.warn(`authctl: native client not built (${client.reason}); every command starts Node.js${log}`);
+  if (strict) process.exit(1);
+}
 const nodePrefix = isWindows ? path.dirname(process.execPath) : path.dirname(path.dirname(process.execPath));
 
 function warn(reason) {

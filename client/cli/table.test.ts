@@ -114,6 +114,9 @@ describe('the command table', () => {
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) {
       const words = [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!).slice(1);
+      // runCli's aliases (client/main.ts): `authctl --version`, `authctl --help`.
+      if (words[0] === '--version') words[0] = 'version';
+      if (words[0] === '--help' || words[0] === '-h') words[0] = 'help';
       const spec = specForWords(words);
       const rest = words.slice(spec.name.split(' ').length);
       expect(() => parseCommandArgs(spec, rest), line).not.toThrow();

@@ -120,7 +120,8 @@ describe('git credential helper with the real git', () => {
     const configured = execFileSync('git', ['config', '--global', '--get-all', `credential.${server.url}.helper`], { env: gitEnv, encoding: 'utf8' });
     const helpers = configured.split('\n');
     expect(helpers[0]).toBe('');
-    expect(helpers[1]).toMatch(/^!\S*authctl\.js git-credential --profile work$/);
+    // The command npm links (bin/authctl: the native client after an install), not the Node entry.
+    expect(helpers[1]).toMatch(/^!\S*\/bin\/authctl git-credential --profile work$/);
     // Running it twice leaves one reset line and one helper.
     await runCli(['setup-git', '--host', server.url, '--profile', 'work'], world.env);
     const again = execFileSync('git', ['config', '--global', '--get-all', `credential.${server.url}.helper`], { env: gitEnv, encoding: 'utf8' });

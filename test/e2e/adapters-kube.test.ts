@@ -98,7 +98,7 @@ describe('kubectl exec credential plugin with the real kubectl', () => {
       provideClusterInfo: true,
       args: ['kube', '--profile', 'work'],
     });
-    expect(user.command).toMatch(/authctl\.js$/);
+    expect(user.command).toMatch(/\/bin\/authctl$/); // the command npm links: the native client after an install
     expect(view.contexts[0].context.user).toBe('authctl-work');
     const unknown = await runCli(['setup-kube', '--context', 'nope', '--profile', 'work'], kubeEnv);
     expect(unknown.code).toBe(2);

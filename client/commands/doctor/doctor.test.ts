@@ -69,6 +69,8 @@ describe('authctl doctor', () => {
     expect(out).toMatch(/^✓ config: 1 profile/m);
     expect(out).toMatch(new RegExp(`^✓ agent: pid ${process.pid}, `, 'm'));
     expect(out).toMatch(/^✓ peer check: on/m);
+    // A checkout (npm run build): the client is built beside it, the linked commands are Node's.
+    expect(out).toMatch(/^✓ native client: built at .*native\/client\/build\/authctl; /m);
     // The 0600 file store is a warning, not a failure.
     expect(out).toMatch(/^! storage: file: /m);
     expect(out).toMatch(/^✓ issuer of profile "work": .* answers, with the device flow/m);

@@ -15,6 +15,7 @@ import { AgentClient, checkSocketDir } from '../../agent-client.js';
 import type { CommandIO } from '../../io.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
 import { styleFor } from '../../style.js';
+import { nativeClientCheck } from './native-client.js';
 
 export interface Check {
   level: 'ok' | 'warn' | 'fail';
@@ -53,6 +54,7 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
 
   const { readEffectiveConfig } = await import('../../profile-config.js');
   checks.push(attempt('config', 'config_invalid', () => `${readEffectiveConfig(io.env).profiles.size} profile(s)`));
+  checks.push(nativeClientCheck());
   if (status) {
     checks.push(...agentChecks(status));
     if (!status.configErrors?.length) checks.push(...(await issuerChecks(client)));
