@@ -94,7 +94,7 @@ describe('install', () => {
     expect({ code: token.code, stdout: token.stdout, stderr: token.stderr }).toEqual({ code: 0, stdout: expected.stdout, stderr: 'authctl-native: answered\n' });
 
     const doctor = await runProgram(join(bin, 'authctl'), ['doctor'], env);
-    expect(doctor.stdout).toMatch(/^ok +native client: in use: .*\/bin\/authctl answers cached tokens without starting Node\.js$/m);
+    expect(doctor.stdout).toMatch(/^✓ native client: in use: .*\/bin\/authctl answers cached tokens without starting Node\.js$/m);
     const helper = await runProgram(join(bin, 'git-credential-authctl'), ['capability'], env);
     expect({ code: helper.code, stdout: helper.stdout }).toEqual({ code: 0, stdout: 'version 0\ncapability authtype\n' });
     // git's and kubectl's cached requests, answered by the client itself.
@@ -114,6 +114,6 @@ describe('install', () => {
     const token = await runProgram(join(bin, 'authctl'), ['token', '--profile', 'p'], { ...env, AUTHCTL_NATIVE_TRACE: '1' });
     expect({ code: token.code, stdout: token.stdout, stderr: token.stderr }).toEqual({ code: 0, stdout: expected.stdout, stderr: '' });
     const doctor = await runProgram(join(bin, 'authctl'), ['doctor'], env);
-    expect(doctor.stdout).toMatch(/^WARN +native client: not built \(a C compiler is needed at install\): every command starts Node\.js/m);
+    expect(doctor.stdout).toMatch(/^! native client: not built \(a C compiler is needed at install\): every command starts Node\.js/m);
   }, 300_000);
 });
