@@ -8,6 +8,10 @@ import Conf from 'conf';
 import { mergeConfigFiles, validateConfig, type ConfigFile, type Profile } from '../shared/config.js';
 import { configDir, processPathEnv, systemConfigFile, systemConfigFiles, userConfigFile } from '../shared/paths.js';
 import { readConfigFile as readFile, readEffectiveConfigPlain } from './lib/config-file.js';
+import { terminalSafe } from '../shared/terminal-text.js';
+import { confirm } from './confirm.js';
+import type { CommandIO } from './io.js';
+import { changesIdentity, defaultAfterAdding, effectiveDefault, endSessionFirst } from './profile-change.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -39,8 +43,25 @@ export function updateUserConfig(env: Env, change: (cfg: ConfigFile) => ConfigFi
   return next;
 }
 
-export async function saveProfile(env: Env, name: string, profile: Profile): Promise<void> {
-  updateUserConfig(env, (cfg) => ({ ...cfg, profiles: { ...cfg.profiles, [name]: stripUndefined(profile) } }));
+/**
+ * `login --issuer URL --client-id ID [--profile P]` saves the profile it logs in to, as
+ * `gh auth login` does, and says so. It never changes the default silently: the first
+ * profile becomes the default; over another default it asks on a terminal and keeps the
+ * old one otherwise. Replacing a profile's issuer or client id ends its session first.
+ */
+export async function saveProfile(io: CommandIO, name: string, profile: Profile): Promise<void> {
+  const before = readEffectiveConfig(io.env);
+  const existing = before.profiles.get(name);
+  if (changesIdentity(existing, profile)) await endSessionFirst(io, name, 'replacing its issuer or client id');
+  const current = effectiveDefault(before);
+  let takeOver = false;
+  if (current && current !== name) takeOver = (await confirm(io, `Make "${name}" the default profile instead of "${current}"?`)) ?? false;
+  const defaultProfile = defaultAfterAdding(before, name, takeOver);
+  updateUserConfig(io.env, (cfg) => ({ ...cfg, ...(defaultProfile !== undefined ? { defaultProfile } : {}), profiles: { ...cfg.profiles, [name]: stripUndefined(profile) } }));
+  io.stderr.write(`${existing ? 'Updated' : 'Saved'} profile "${name}" (${terminalSafe(profile.issuer)}) in ${userConfigPath(io.env)}.\n`);
+  if (defaultProfile === name && current !== name) io.stderr.write(`"${name}" is now the default profile${current ? ` (was "${current}")` : ''}.\n`);
+  else if (defaultProfile && defaultProfile !== name)
+    io.stderr.write(`The default profile stays "${defaultProfile}": use --profile ${name} with other commands, or \`authctl profile use ${name}\`.\n`);
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -31,9 +31,8 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
   }
   if (opts.issuer) {
     const name = opts.profile ?? 'default';
-    await saveProfile(io.env, name, { issuer: opts.issuer, clientId: opts.clientId!, scopes: opts.scopes.length ? opts.scopes : ['openid', 'offline_access'], audience: opts.audience });
+    await saveProfile(io, name, { issuer: opts.issuer, clientId: opts.clientId!, scopes: opts.scopes.length ? opts.scopes : ['openid', 'offline_access'], audience: opts.audience });
     opts = { ...opts, profile: name };
-    io.stderr.write(`Saved profile "${name}" (${opts.issuer}).\n`);
   }
   const body: LoginRequest = { profile: opts.profile };
   if (opts.scopes.length && !opts.issuer) body.scopes = opts.scopes;
