@@ -203,6 +203,8 @@ export interface LogoutResponse {
     deleted: boolean;
     /** A login waiting for approval was cancelled. */
     cancelledLogin?: boolean;
+    /** The session was stored under a profile the config no longer has. */
+    orphaned?: boolean;
     /** Why this profile could not be logged out (the others still were). */
     error?: string;
     errorCode?: ErrorCode;

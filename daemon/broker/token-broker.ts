@@ -158,8 +158,9 @@ export class TokenBroker {
   }
 
   /** GET /v1/diagnostics (`authctl doctor`): reachability and clock skew, over the agent's own transport. */
-  diagnose(): Promise<ProfileDiagnostics[]> {
-    return Promise.all(this.allProfileNames().map((n) => diagnoseProfile(n, this.profile(n), this.deps.oauth.fetch)));
+  diagnose(only?: string): Promise<ProfileDiagnostics[]> {
+    const names = only ? [this.profile(only).name] : this.allProfileNames();
+    return Promise.all(names.map((n) => diagnoseProfile(n, this.profile(n), this.deps.oauth.fetch)));
   }
 
   get otp(): OtpService | undefined {
@@ -476,7 +477,9 @@ export class TokenBroker {
   /**
    * POST /v1/logout: cancel a pending login, revoke (RFC 7009), then delete locally whatever
    * the provider said. One profile failing (e.g. its keychain is out of reach) does not stop
-   * the others; each is reported.
+   * the others; each is reported. A session stored under a profile name the config no
+   * longer has (or minted for the profile's old issuer or client id) is revoked at the
+   * issuer it came from: no refresh token is left live because its profile changed.
    */
   async logout(names: string[]): Promise<LogoutResponse> {
     const out: LogoutResponse = { profiles: [] };
@@ -484,25 +487,30 @@ export class TokenBroker {
       const entry = { profile: name, revoked: false, deleted: false } as LogoutResponse['profiles'][number];
       if (this.logins.cancel(name, cancelledByLogout(name))) entry.cancelledLogin = true;
       try {
-        const profile = this.profile(name);
+        const configured = this.deps.config.current().profiles.get(name);
+        const profile = configured ?? (await this.orphanProfile(name));
+        if (!configured) entry.orphaned = true;
         await this.refreshLock.run(name, async () => {
           const session = await this.sessions.load(profile);
+          // What the store holds, even when it was minted for another issuer or client.
+          const stored = this.sessions.peek(name)?.stored ?? session.stored;
           // Without a refresh token, the kept access token is the session.
-          const credential = session.stored?.refreshToken ?? session.stored?.accessToken;
+          const credential = stored?.refreshToken ?? stored?.accessToken;
           if (credential) {
+            const issuedBy = stored!.issuer === profile.issuer && stored!.clientId === profile.clientId ? profile : standInProfile(name, stored!);
             try {
-              await this.deps.oauth.revoke(await this.deps.oauth.configFor(profile), credential);
+              await this.deps.oauth.revoke(await this.deps.oauth.configFor(issuedBy), credential);
               entry.revoked = true;
             } catch (e) {
               entry.revokeError = (e as Error).message;
             }
           }
           this.cache.dropProfile(name);
-          await this.privilegedGrants.drop(profile);
+          if (configured) await this.privilegedGrants.drop(profile);
           await this.sessions.remove(name, 'logged_out');
           entry.deleted = true;
         });
-        this.deps.log.info('logged out', { profile: name, revoked: entry.revoked });
+        this.deps.log.info('logged out', { profile: name, revoked: entry.revoked, ...(entry.orphaned ? { orphaned: true } : {}) });
       } catch (e) {
         const err = e instanceof AuthctlError ? e : new AuthctlError('internal', (e as Error).message);
         entry.error = err.message;
@@ -512,6 +520,20 @@ export class TokenBroker {
       out.profiles.push(entry);
     }
     return out;
+  }
+
+  /** `logout --all`: every configured profile, and every stored session whose profile is gone. */
+  async allSessionNames(): Promise<string[]> {
+    const configured = this.allProfileNames();
+    const stored = (await this.deps.store.list?.().catch(() => [])) ?? [];
+    return [...new Set([...configured, ...stored])];
+  }
+
+  /** A stored session whose profile is no longer configured, as a profile of the issuer it came from. */
+  private async orphanProfile(name: string): Promise<ResolvedProfile> {
+    const stored = await this.deps.store.get(name);
+    if (!stored) throw new AuthctlError('unknown_profile', `no profile named "${name}", and no session stored under that name`);
+    return standInProfile(name, stored);
   }
 
   allProfileNames(): string[] {
@@ -632,6 +654,11 @@ function requestedScopes(scopes?: string[]): string[] | undefined {
 function refreshParams(profile: ResolvedProfile, grant: SessionGrant, params: TokenParams): TokenParams {
   if (params.scopes?.length || profile.provider !== 'entra' || !grant.requestedScopes.length) return params;
   return { ...params, scopes: grant.requestedScopes };
+}
+
+/** Enough of a profile to reach the issuer a stored session came from (discovery, revocation). */
+function standInProfile(name: string, stored: StoredSession): ResolvedProfile {
+  return { name, source: 'user', issuer: stored.issuer, clientId: stored.clientId, scopes: [] };
 }
 
 function hostOf(issuer: string): string {
