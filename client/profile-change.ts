@@ -22,6 +22,8 @@ export async function endSessionFirst(io: CommandIO, name: string, why: string):
     throw new AuthctlError(err.code, `${err.message}\nNothing was changed: profile "${name}" may hold a live session, and ${why} would leave it behind. Log out first (\`authctl logout --profile ${name}\`), then run this again.`);
   }
   const entry = res.profiles.find((p) => p.profile === name);
+  // Neither configured (as the agent reads it: an invalid profile is not) nor stored: no session to end.
+  if (entry?.errorCode === 'unknown_profile') return;
   if (entry?.error) {
     throw new AuthctlError(entry.errorCode ?? 'internal', `could not log out of "${name}" before ${why}: ${entry.error}\nNothing was changed; fix that (see \`authctl status\`), or log out with \`authctl logout --profile ${name}\`, then run this again.`);
   }

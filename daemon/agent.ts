@@ -3,11 +3,10 @@
  * graceful shutdown that finishes in-flight requests and flushes keychain writes.
  */
 import { lstatSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthctlError } from '../shared/errors.js';
-import { logDir, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
+import { agentLogFile, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { ConfigSource } from './config-source.js';
 import type { EffectiveConfig } from '../shared/config.js';
@@ -143,6 +142,7 @@ async function startWithLog(
       peerCheckProblem: hardening.peerCheckProblem,
       network: net.status,
       storage: { backend: store.backend, warning: store.warning, error: keychainError && store.backend === 'keychain' ? keychainError.message : undefined },
+      log: logDestination(opts.log, pe),
     },
   });
   const loginStreams = trackLoginStreams(server);
@@ -185,7 +185,7 @@ async function startWithLog(
 }
 
 function logDestination(kind: AgentOptions['log'], pe: PathEnv): LogDestination {
-  if (kind === 'file') return { kind: 'file', path: join(logDir(pe), 'agent.log') };
+  if (kind === 'file') return { kind: 'file', path: agentLogFile(pe) };
   if (kind === 'journal' || kind === 'silent') return { kind };
   return { kind: 'stderr' };
 }

@@ -233,6 +233,8 @@ export interface ProfileStatus {
   clientId: string;
   source: 'user' | 'system';
   state: ProfileState;
+  /** A CI profile (federation): it never logs in. */
+  federation?: boolean;
   subject?: string;
   hasRefreshToken: boolean;
   /** Set when a rotated refresh token could not be written yet and lives only in memory. */
@@ -265,9 +267,13 @@ export interface StatusResponse {
   peerCheckProblem?: string;
   /** How the agent reaches providers: proxies (credentials masked), extra CAs, TLS checks. */
   network?: AgentNetworkStatus;
+  /** Where the agent writes its log (`authctl logs` reads the file). */
+  log?: { kind: 'file'; path: string } | { kind: 'journal' | 'stderr' | 'silent' };
   defaultProfile?: string;
   profiles: ProfileStatus[];
   configErrors?: string[];
+  /** Profiles the config names but that are broken: each is named with its problem; the others work. */
+  brokenProfiles?: Array<{ name: string; error: string }>;
 }
 
 export interface AgentNetworkStatus {

@@ -10,7 +10,7 @@ export function closest(word: string, known: readonly string[]): string | undefi
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
   // A third of the word's length, at least 1, at most 3: "tokn" → "token", "x" → nothing.
-  return best !== undefined && bestDistance <= Math.min(3, Math.max(1, Math.floor(word.length / 3))) ? best : undefined;
+  return best !== undefined && bestDistance < word.length && bestDistance <= Math.min(3, Math.max(1, Math.floor(word.length / 3))) ? best : undefined;
 }
 
 /** Optimal string alignment distance: Levenshtein plus swapped neighbours ("wrok" → "work" is 1). */

@@ -536,6 +536,11 @@ export class TokenBroker {
     return standInProfile(name, stored);
   }
 
+  /** Profiles the config names but that are invalid: left out, each with its problem. */
+  brokenProfiles(): Array<{ name: string; error: string }> {
+    return [...(this.deps.config.current().brokenProfiles ?? [])].map(([name, error]) => ({ name, error }));
+  }
+
   allProfileNames(): string[] {
     return [...this.deps.config.current().profiles.keys()];
   }
@@ -549,6 +554,7 @@ export class TokenBroker {
       state: 'unknown',
       hasRefreshToken: false,
       cachedTokens: this.cache.describe(profile.name, profile.issuer, profile.clientId),
+      ...(profile.federation ? { federation: true } : {}),
     };
     try {
       // The session decides the state; cached tokens left over (from a session of another

@@ -12,6 +12,7 @@ export interface AgentInfo {
   peerCheckProblem?: string;
   network?: StatusResponse['network'];
   storage: StatusResponse['storage'];
+  log?: StatusResponse['log'];
 }
 
 export interface RouteContext {

@@ -6,7 +6,9 @@ export async function status({ broker, agent }: RouteContext): Promise<StatusRes
   let profiles: StatusResponse['profiles'] = [];
   const configErrors: string[] = [];
   let defaultProfile: string | undefined;
+  let brokenProfiles: StatusResponse['brokenProfiles'] = [];
   try {
+    brokenProfiles = broker.brokenProfiles();
     const names = broker.allProfileNames();
     profiles = await Promise.all(names.map((n) => broker.profileStatus(broker.profile(n))));
     try {
@@ -26,8 +28,10 @@ export async function status({ broker, agent }: RouteContext): Promise<StatusRes
     peerCheck: agent.peerCheck,
     ...(agent.peerCheckProblem ? { peerCheckProblem: agent.peerCheckProblem } : {}),
     ...(agent.network ? { network: agent.network } : {}),
+    ...(agent.log ? { log: agent.log } : {}),
     defaultProfile,
     profiles,
     ...(configErrors.length ? { configErrors } : {}),
+    ...(brokenProfiles.length ? { brokenProfiles } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { PROVIDERS, validateFederation, type EffectiveConfig, type Profile, type
 import { presetProfile } from '../../../shared/providers.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
-import { readEffectiveConfig, readUserConfig, systemConfigPath, updateUserConfig, userConfigPath } from '../../profile-config.js';
+import { readEffectiveConfig, systemConfigPath, updateUserConfig, userConfigPath, userProfileNames } from '../../profile-config.js';
 import { changesIdentity, defaultAfterAdding, effectiveDefault, endSessionFirst } from '../../profile-change.js';
 import { onTerminal } from '../../confirm.js';
 import { closest } from '../../../shared/did-you-mean.js';
@@ -27,8 +27,9 @@ export async function add(opts: ProfileAddOptions, io: CommandIO): Promise<numbe
   const before = readEffectiveConfig(io.env);
   const existing = before.profiles.get(opts.name);
   // A system profile of that name is the merge's to judge (a user entry may add settings, never re-point it).
-  if (existing && readUserConfig(io.env).profiles?.[opts.name] && !opts.force) {
-    throw new AuthctlError('usage', `profile "${opts.name}" exists already (${existing.issuer}, client ${existing.clientId}): add --force to replace it, or pick another name`);
+  if ((existing || before.brokenProfiles.has(opts.name)) && userProfileNames(io.env).includes(opts.name) && !opts.force) {
+    if (!existing) throw new AuthctlError('usage', `profile "${opts.name}" exists already (and is invalid: ${before.brokenProfiles.get(opts.name)}): add --force to replace it`);
+    throw new AuthctlError('usage', `profile "${opts.name}" exists already (${existing!.issuer}, client ${existing!.clientId}): add --force to replace it, or pick another name`);
   }
   if (existing && changesIdentity(existing, opts.profile)) await endSessionFirst(io, opts.name, `replacing its issuer or client id`);
   const defaultProfile = defaultAfterAdding(before, opts.name, opts.makeDefault);
@@ -90,7 +91,9 @@ export function list(json: boolean, io: CommandIO): number {
     io.stdout.write(JSON.stringify(rows.map((p) => ({ ...p, default: p.name === def }))) + '\n');
     return EXIT.ok;
   }
+  for (const [name, problem] of cfg.brokenProfiles) io.stderr.write(`Profile "${name}" is invalid and left out (the others work): ${terminalSafe(problem)}\n`);
   if (!rows.length) {
+    if (cfg.brokenProfiles.size) return EXIT.usage;
     io.stderr.write('No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.\n');
     return EXIT.ok;
   }
@@ -111,9 +114,8 @@ export function show(name: string, io: CommandIO): number {
 
 /** Removes a user profile; a logged-in one is logged out first (revoked), as `gh auth logout` does. */
 export async function remove(name: string, io: CommandIO): Promise<number> {
-  const user = readUserConfig(io.env);
   const cfg = readEffectiveConfig(io.env);
-  if (!user.profiles?.[name]) {
+  if (!userProfileNames(io.env).includes(name)) {
     if (cfg.profiles.has(name)) throw new AuthctlError('unknown_profile', `profile "${name}" comes from the system config ${systemConfigPath(io.env)} and cannot be removed here; ask your administrator`);
     throw unknownProfile(name, cfg);
   }
@@ -134,6 +136,8 @@ export async function remove(name: string, io: CommandIO): Promise<number> {
 }
 
 function unknownProfile(name: string, cfg: EffectiveConfig): AuthctlError {
+  const problem = cfg.brokenProfiles.get(name);
+  if (problem) return new AuthctlError('config_invalid', `profile "${name}" is invalid: ${problem}`);
   const known = [...cfg.profiles.keys()];
   const near = closest(name, known);
   return new AuthctlError(
