@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
   service: () => import('./commands/service/service.js'),
   otp: () => import('./commands/otp/otp.js'),
   doctor: () => import('./commands/doctor/doctor.js'),
+  logs: () => import('./commands/logs/logs.js'),
   exec: () => import('./commands/exec/exec.js'),
   env: () => import('./commands/env/env.js'),
   'git-credential': () => import('./commands/git-credential/git-credential.js'),
@@ -27,23 +28,25 @@ const COMMANDS: Record<string, () => Promise<{ main: CommandMain }>> = {
   kube: () => import('./commands/kube/kube.js'),
   'setup-git': () => import('./commands/setup-git/setup-git.js'),
   'setup-kube': () => import('./commands/setup-kube/setup-kube.js'),
+  'setup-docker': () => import('./commands/setup-docker/setup-docker.js'),
   verify: () => import('./commands/verify/verify.js'),
 };
 
 const USAGE = `authctl: a credential agent for command-line tools
 
 Usage:
-  authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--no-browser] [--json]
+  authctl login   [--profile P] [--issuer URL --client-id ID] [--scope S] [--audience A] [--no-browser] [--verbose] [--json]
   authctl login   --profile P --privileged      (the privileged sign-in of a separateGrant profile)
   authctl logout  [--profile P | --all]
-  authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--privileged] [--json | --header | --env]
+  authctl token   [--profile P] [--scope S]... [--audience A] [--min-valid SECONDS] [--privileged] [--verbose] [--json | --header | --env]
   authctl status  [--json]
-  authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]
+  authctl logs    [-f] [-n LINES|all] [--json]                  (the agent's log, redacted)
+  authctl profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default] [--force]
   authctl profile add NAME --provider auth0|okta|entra|google|github|keycloak|generic|manual [--domain D] [--authorization-server ID]
                   [--tenant T] [--base URL --realm R] [--device-endpoint U --token-endpoint U [--revocation-endpoint U]] [--client-secret S] ...
   authctl profile add NAME --issuer URL --client-id ID --federation github-actions|gitlab|env|file [--federation-audience A]
                   [--variable NAME] [--token-file PATH] [--exchange token-exchange|client-assertion] ...   (CI, no login)
-  authctl profile list [--json] | show NAME | remove NAME
+  authctl profile list [--json] | show NAME | use NAME | remove NAME
   authctl verify  [--issuer URL | --profile P] [--audience A] [--scope S]... [TOKEN | -]
   authctl otp     enroll --totp | enroll --yubikey ... | status | remove [--totp | --yubikey]
   authctl daemon  [--foreground] | daemon stop
@@ -56,6 +59,7 @@ Usage:
   authctl docker-credential get|store|erase|list|version (docker-credential-authctl)
   authctl kube    [--profile P]                          (kubectl exec credential plugin)
   authctl setup-kube --context C [--profile P]
+  authctl setup-docker --registry R [--profile P]
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 login required, 4 OTP, 5 identity provider, 6 agent, 7 keychain.
 `;

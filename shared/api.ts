@@ -18,6 +18,8 @@ export interface TokenRequest {
   otp?: OtpAnswer;
   /** Federation profiles: the CI job's values, sent when the agent answers federation_input_required. */
   federation?: FederationInput;
+  /** `--verbose`: send back the agent's steps for this request (`steps`, also on an error). */
+  verbose?: boolean;
 }
 
 export interface TokenResponse {
@@ -35,6 +37,8 @@ export interface TokenResponse {
    * has not expired is handed out.
    */
   warning?: string;
+  /** Only when the request asked (`verbose`): the agent's steps, for people; never a secret. */
+  steps?: string[];
 }
 
 export type OtpMethodName = 'totp' | 'yubikey';
@@ -154,6 +158,8 @@ export interface LoginRequest {
    * privileged scopes, a fresh sign-in, the refresh token kept in agent memory only.
    */
   privileged?: boolean;
+  /** `--verbose`: the agent's steps (provider calls, retries) come as `step` events. */
+  verbose?: boolean;
 }
 
 export type LoginEvent =
@@ -188,7 +194,9 @@ export type LoginEvent =
       /** For people: why the session cannot renew itself, and when it ends. */
       sessionNote?: string;
     }
-  | { event: 'error'; error: ErrorCode; message: string };
+  | { event: 'error'; error: ErrorCode; message: string }
+  /** Only with `verbose`: one step of the agent's, for people; never a secret. */
+  | { event: 'step'; message: string };
 
 export interface LogoutRequest {
   profile?: string;

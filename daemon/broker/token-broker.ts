@@ -36,6 +36,7 @@ import { ANSWER_DEADLINE_MS, answerWithin, RecentRefreshFailures } from './refre
 import { FederatedTokens } from './federated-token.js';
 import { PrivilegedApprovals } from './privileged-approvals.js';
 import { checkEnrolmentBeforeGrant, ordinaryLoginScopes, PrivilegedGrants } from './privileged-grant.js';
+import { step } from '../trace.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -111,15 +112,24 @@ export class TokenBroker {
     const key = this.cacheKey(profile, params, 'ordinary');
     const hit = this.cache.get(key);
     if (hit && this.fresh(hit, minValid)) {
+      step(() => `cache: a token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, enough for min-valid ${minValid} s: answered from the cache, no provider call`);
       outcome('cached');
       return this.answer(hit, minValid);
     }
+    step(() =>
+      hit
+        ? `cache: the cached token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, less than min-valid ${minValid} s asks: refreshing`
+        : `cache: no cached token for profile "${profile.name}" (${describeParams(params)}): refreshing with the stored session`,
+    );
     try {
       const flight = this.flights.run(key, () =>
         this.refreshLock.run(profile.name, async () => {
           // Another request may have refreshed while this one waited for the lock.
           const again = this.cache.get(key);
-          if (again && this.fresh(again, minValid)) return again;
+          if (again && this.fresh(again, minValid)) {
+            step(() => 'cache: another request refreshed it meanwhile: using that token');
+            return again;
+          }
           const fresh = { ...(await this.refresh(profile, params, 'ordinary')), mintedForSeconds: minValid };
           this.cache.set(key, fresh);
           return fresh;
@@ -134,6 +144,7 @@ export class TokenBroker {
     } catch (e) {
       const stale = this.staleAnswer(e, key);
       if (stale) {
+        step(() => 'the provider could not be reached; the cached token has not expired: handing it out with a warning');
         outcome('stale');
         return stale;
       }
@@ -665,6 +676,15 @@ function refreshParams(profile: ResolvedProfile, grant: SessionGrant, params: To
 /** Enough of a profile to reach the issuer a stored session came from (discovery, revocation). */
 function standInProfile(name: string, stored: StoredSession): ResolvedProfile {
   return { name, source: 'user', issuer: stored.issuer, clientId: stored.clientId, scopes: [] };
+}
+
+/** For a trace step: what a cached token is for (scopes, audience, resource), never the token. */
+function describeParams(p: TokenParams): string {
+  return [p.scopes?.length ? `scopes ${p.scopes.join(' ')}` : 'the login scopes', p.audience && `audience ${p.audience}`, p.resource && `resource ${p.resource}`].filter(Boolean).join(', ');
+}
+
+function secondsLeft(expiresAtMs: number, now: number): number {
+  return Math.max(0, Math.floor((expiresAtMs - now) / 1000));
 }
 
 function hostOf(issuer: string): string {

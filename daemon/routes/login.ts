@@ -1,5 +1,6 @@
 import type { LoginEvent, LoginRequest } from '../../shared/api.js';
 import { AuthctlError } from '../../shared/errors.js';
+import { withTrace } from '../trace.js';
 import type { RouteContext } from './context.js';
 import { validateBody } from './validate.js';
 
@@ -15,7 +16,7 @@ const EXPIRY_GRACE_MS = 2_000;
  * `authorization_pending`, so a login stream is bounded in time like every other request.
  */
 export async function login({ body, broker, req, res, log }: RouteContext): Promise<undefined> {
-  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean' });
+  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean', verbose: 'boolean' });
   broker.preflightLogin(input); // unknown profiles and refused requests fail before the stream starts, with a status code
   const abort = new AbortController();
   res.on('close', () => {
@@ -36,7 +37,9 @@ export async function login({ body, broker, req, res, log }: RouteContext): Prom
     if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
   };
   try {
-    await broker.login(input, emit, abort.signal);
+    // --verbose: each step of the agent's (provider calls, retries) as a `step` event, as it happens.
+    if (input.verbose) await withTrace((message) => emit({ event: 'step', message }), () => broker.login(input, emit, abort.signal));
+    else await broker.login(input, emit, abort.signal);
   } catch (e) {
     let err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the login failed unexpectedly');
     if (expired) err = new AuthctlError('login_required', 'the code expired before it was approved: run `authctl login` again and approve it in time');

@@ -22,6 +22,8 @@ export interface LoginOptions {
   json: boolean;
   /** The second login of a `separateGrant` profile: just its privileged scopes, kept in agent memory. */
   privileged?: boolean;
+  /** Print the agent's steps (provider calls, retries) on stderr. */
+  verbose?: boolean;
 }
 
 export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
@@ -38,6 +40,7 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
   if (opts.scopes.length && !opts.issuer) body.scopes = opts.scopes;
   if (opts.audience && !opts.issuer) body.audience = opts.audience;
   if (opts.privileged) body.privileged = true;
+  if (opts.verbose) body.verbose = true;
   const stream = await openLoginStream(io.agent(), body);
   const onAbort = () => stream.cancel();
   signal?.addEventListener('abort', onAbort);
@@ -73,6 +76,9 @@ function handleEvent(ev: LoginEvent, opts: LoginOptions, io: CommandIO, countdow
       return undefined;
     }
     case 'waiting':
+      return undefined;
+    case 'step':
+      if (!opts.json) io.stderr.write(`${io.stderrIsTTY ? '\r\x1b[K' : ''}authctl: agent: ${terminalSafe(ev.message)}\n`);
       return undefined;
     case 'success':
       countdown.stop();
@@ -142,6 +148,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       'no-browser': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       privileged: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
     },
     strict: true,
   });
@@ -159,6 +166,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
         noBrowser: values['no-browser'],
         json: values.json,
         privileged: values.privileged,
+        verbose: values.verbose,
       },
       io,
       abort.signal,
