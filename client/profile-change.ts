@@ -19,6 +19,8 @@ export async function endSessionFirst(io: CommandIO, name: string, why: string):
     res = await io.agent().call<LogoutResponse>('POST', '/v1/logout', { profile: name });
   } catch (e) {
     const err = e instanceof AuthctlError ? e : new AuthctlError('internal', (e as Error).message);
+    // Not a profile the agent can use (an invalid entry), and no session stored under the name: nothing to end.
+    if (err.code === 'unknown_profile' || (err.code === 'config_invalid' && err.details.profile === name)) return;
     throw new AuthctlError(err.code, `${err.message}\nNothing was changed: profile "${name}" may hold a live session, and ${why} would leave it behind. Log out first (\`authctl logout --profile ${name}\`), then run this again.`);
   }
   const entry = res.profiles.find((p) => p.profile === name);

@@ -533,6 +533,16 @@ export class TokenBroker {
     return out;
   }
 
+  /**
+   * The profile `logout` means: a configured one, or a name the config no longer has but a
+   * session is stored under. Anything else is unknown_profile (404), before any work.
+   */
+  async logoutTarget(requested?: string): Promise<string> {
+    if (!requested || this.deps.config.current().profiles.has(requested)) return this.profile(requested).name;
+    if (await this.deps.store.get(requested).catch(() => null)) return requested;
+    return this.profile(requested).name; // throws: unknown, or invalid (named with its problem)
+  }
+
   /** `logout --all`: every configured profile, and every stored session whose profile is gone. */
   async allSessionNames(): Promise<string[]> {
     const configured = this.allProfileNames();

@@ -7,7 +7,6 @@ import { validateBody } from './validate.js';
 export async function logout({ body, broker }: RouteContext): Promise<LogoutResponse> {
   const req = validateBody<LogoutRequest>(body, { profile: 'string', all: 'boolean' });
   if (req.all && req.profile) throw new AuthctlError('bad_request', 'give either "profile" or "all", not both');
-    // A named profile that is gone from the config may still have a stored session: it is logged out too.
-  const names = req.all ? await broker.allSessionNames() : [req.profile ? req.profile : broker.profile().name];
+    const names = req.all ? await broker.allSessionNames() : [await broker.logoutTarget(req.profile)];
   return broker.logout(names);
 }

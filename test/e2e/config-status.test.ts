@@ -89,6 +89,11 @@ describe('a broken config', () => {
     expect(add.code, add.stderr).toBe(0);
     const again = await runCli(['status', '--json'], h.env);
     expect(JSON.parse(again.stdout).brokenProfiles).toEqual([{ name: 'bad', error: expect.stringContaining('clientID') }]);
+
+    // The invalid entry can be removed (it has no session to end); status is clean again.
+    const rm = await runCli(['profile', 'remove', 'bad'], h.env);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect((await runCli(['status'], h.env)).code).toBe(0);
   });
 });
 
