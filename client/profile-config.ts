@@ -21,6 +21,11 @@ export function readUserConfig(env: Env): ConfigFile {
   return readFile(userConfigFile(processPathEnv(env)), undefined, new Map());
 }
 
+/** The profile names the system files define (an admin's; a user entry may only add to them). */
+export function systemProfileNames(env: Env): string[] {
+  return systemConfigFiles(processPathEnv(env)).flatMap((file) => Object.keys(readFile(file, undefined, new Map()).profiles ?? {}));
+}
+
 /** Every profile name the user file has, valid or not. */
 export function userProfileNames(env: Env): string[] {
   const path = userConfigFile(processPathEnv(env));

@@ -184,6 +184,26 @@ describe('no refresh token is orphaned', () => {
     expect(status.profiles.find((p) => p.name === 'work')).toMatchObject({ state: 'logged_out', cachedTokens: [] });
   });
 
+  it('removing your settings for a system profile keeps the system profile and its session', async () => {
+    const h = makeTestHome();
+    homes.push(h);
+    h.writeSystemConfig({ profiles: { corp: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'] } } });
+    h.writeConfig({ storage: 'file' });
+    agents.push(await spawnAgent(h.env, h.socket));
+    const mine = await runCli(['profile', 'add', 'corp', '--issuer', idp.issuer, '--client-id', idp.clientId, '--scope', 'openid offline_access', '--min-valid', '5'], h.env);
+    expect(mine.code, mine.stderr).toBe(0);
+    await login(h, 'corp');
+    idp.resetCounts();
+    const rm = await runCli(['profile', 'remove', 'corp'], h.env);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toContain('the system config\'s profile of that name stays, with its session');
+    expect(idp.counts().revocation).toBe(0);
+    expect((await runCli(['token', '--profile', 'corp'], h.env)).code).toBe(0);
+    const sys = await runCli(['profile', 'remove', 'corp'], h.env);
+    expect(sys.code).toBe(2);
+    expect(sys.stderr).toContain('comes from the system config');
+  });
+
   it('logout --all reaches a session in the keychain whose profile was deleted from the config by hand', async () => {
     const h = await home('auto');
     expect((await add(h, 'gone')).code).toBe(0);

@@ -148,7 +148,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       'no-browser': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       privileged: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', short: 'v', default: false },
+      verbose: { type: 'boolean', default: false },
     },
     strict: true,
   });

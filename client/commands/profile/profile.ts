@@ -8,7 +8,7 @@ import { PROVIDERS, validateFederation, type EffectiveConfig, type Profile, type
 import { presetProfile } from '../../../shared/providers.js';
 import { AuthctlError, EXIT } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
-import { readEffectiveConfig, systemConfigPath, updateUserConfig, userConfigPath, userProfileNames } from '../../profile-config.js';
+import { readEffectiveConfig, systemConfigPath, systemProfileNames, updateUserConfig, userConfigPath, userProfileNames } from '../../profile-config.js';
 import { changesIdentity, defaultAfterAdding, effectiveDefault, endSessionFirst } from '../../profile-change.js';
 import { onTerminal } from '../../confirm.js';
 import { closest } from '../../../shared/did-you-mean.js';
@@ -119,16 +119,17 @@ export async function remove(name: string, io: CommandIO): Promise<number> {
     if (cfg.profiles.has(name)) throw new AuthctlError('unknown_profile', `profile "${name}" comes from the system config ${systemConfigPath(io.env)} and cannot be removed here; ask your administrator`);
     throw unknownProfile(name, cfg);
   }
-  // A system profile of that name stays after the user entry goes: its session stays too.
-  if (!cfg.profiles.get(name) || cfg.profiles.get(name)!.source === 'user') await endSessionFirst(io, name, 'removing the profile');
+  // A system profile of that name stays after the user entry goes (same issuer and client): its session stays too.
+  const systemKeeps = systemProfileNames(io.env).includes(name);
+  if (!systemKeeps) await endSessionFirst(io, name, 'removing the profile');
   const was = effectiveDefault(cfg);
   updateUserConfig(io.env, (c) => {
     const profiles = { ...c.profiles };
     delete profiles[name];
     return { ...c, profiles, ...(c.defaultProfile === name ? { defaultProfile: undefined } : {}) };
   });
-  io.stderr.write(`Removed profile "${name}".\n`);
-  if (was === name) {
+  io.stderr.write(systemKeeps ? `Removed your settings for profile "${name}"; the system config's profile of that name stays, with its session.\n` : `Removed profile "${name}".\n`);
+  if (was === name && !systemKeeps) {
     const left = effectiveDefault(readEffectiveConfig(io.env));
     io.stderr.write(left ? `The default profile is now "${left}", the only one left.\n` : 'There is no default profile now: pick one with `authctl profile use NAME`.\n');
   }

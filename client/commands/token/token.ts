@@ -35,7 +35,7 @@ export function parseTokenArgs(argv: string[], env: CommandIO['env']): TokenOpti
       json: { type: 'boolean', default: false },
       header: { type: 'boolean', default: false },
       env: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', short: 'v', default: false },
+      verbose: { type: 'boolean', default: false },
     },
     allowPositionals: false,
     strict: true,
