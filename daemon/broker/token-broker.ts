@@ -112,13 +112,13 @@ export class TokenBroker {
     const key = this.cacheKey(profile, params, 'ordinary');
     const hit = this.cache.get(key);
     if (hit && this.fresh(hit, minValid)) {
-      step(() => `cache: a token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, enough for min-valid ${minValid} s: answered from the cache, no provider call`);
+      step(() => `cache: a token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, enough for ${wanted(minValid, hit)}: answered from the cache, no provider call`);
       outcome('cached');
       return this.answer(hit, minValid);
     }
     step(() =>
       hit
-        ? `cache: the cached token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, less than min-valid ${minValid} s asks: refreshing`
+        ? `cache: the cached token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, less than ${wanted(minValid, hit)}: refreshing`
         : `cache: no cached token for profile "${profile.name}" (${describeParams(params)}): refreshing with the stored session`,
     );
     try {
@@ -691,6 +691,12 @@ function standInProfile(name: string, stored: StoredSession): ResolvedProfile {
 /** For a trace step: what a cached token is for (scopes, audience, resource), never the token. */
 function describeParams(p: TokenParams): string {
   return [p.scopes?.length ? `scopes ${p.scopes.join(' ')}` : 'the login scopes', p.audience && `audience ${p.audience}`, p.resource && `resource ${p.resource}`].filter(Boolean).join(', ');
+}
+
+/** The validity a cached token must have left, as min-valid.ts reckons it, in words. */
+function wanted(minValid: number, t: CachedToken): string {
+  const need = effectiveMinValidity(minValid, t.lifetimeMs, t.mintedForSeconds).seconds;
+  return need < minValid ? `the ${need} s wanted (min-valid ${minValid} s, capped: the provider issues ${Math.round(t.lifetimeMs / 1000)} s tokens)` : `min-valid ${minValid} s`;
 }
 
 function secondsLeft(expiresAtMs: number, now: number): number {

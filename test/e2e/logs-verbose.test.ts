@@ -64,9 +64,23 @@ describe('--verbose', () => {
     // More validity than the cached token has: a refresh, and the provider call it makes.
     const refreshed = await runCli(['token', '--verbose', '--min-valid', String(TTL * 2)], home.env);
     expect(refreshed.code, refreshed.stderr).toBe(0);
-    expect(refreshed.stderr).toMatch(/cache: the cached token for profile "work" .* less than min-valid 120 s asks: refreshing/);
+    expect(refreshed.stderr).toMatch(/cache: the cached token for profile "work" .* less than min-valid 120 s: refreshing/);
     expect(refreshed.stderr).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/token → HTTP 200 \(\d+ ms\)/);
     for (const secret of [cached.stdout.trim(), refreshed.stdout.trim(), storedRefreshToken()]) expect(refreshed.stderr + cached.stderr).not.toContain(secret);
+
+    // A provider that fails once with 503: the retry is a step too.
+    let failures = 1;
+    idp.tamper({ request: (req) => (req.route === 'refresh' && failures-- > 0 ? { status: 503, body: { error: 'temporarily_unavailable' } } : undefined) });
+    try {
+      // Another scope: a cache key of its own, so a refresh.
+      const retried = await runCli(['token', '--verbose', '--scope', 'api:read'], home.env);
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stderr, retried.stderr).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/token → HTTP 503/);
+      expect(retried.stderr).toMatch(/try 1 of 3 failed \(.*\); retrying in \d+ ms/);
+      expect(retried.stderr).toMatch(/HTTP 503[\s\S]*retrying[\s\S]*POST http:\/\/127\.0\.0\.1:\d+\/token → HTTP 200/);
+    } finally {
+      idp.tamper(undefined);
+    }
 
     // Without --verbose: no steps.
     const plain = await runCli(['token'], home.env);
