@@ -133,7 +133,7 @@ class AgentUnreachable extends Error {
 function toAgentError(e: unknown, path: string): AuthctlError {
   if (e instanceof AuthctlError) return e;
   const code = e instanceof AgentUnreachable ? e.code : (e as Error).message;
-  return new AuthctlError('agent_unavailable', `no agent answers on ${path} (${code}): start one with \`authctl daemon\``);
+  return new AuthctlError('agent_unavailable', `no agent answers on ${path} (${code}): start one with \`authctl daemon\``, { unreachable: code });
 }
 
 /** Parses a complete HTTP/1.1 response (the agent always sends Content-Length for JSON). */

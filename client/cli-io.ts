@@ -3,8 +3,8 @@
  * how an error becomes a message and an exit code. Shared by the full CLI and the
  * bundled `authctl token` fast path.
  */
-import { AuthctlError, EXIT, exitCodeFor } from '../shared/errors.js';
-import { processPathEnv, socketPath } from '../shared/paths.js';
+import { AuthctlError, EXIT, exitCodeFor, nextStepFor } from '../shared/errors.js';
+import { agentLogFile, processPathEnv, socketPath } from '../shared/paths.js';
 import { AgentClient } from './agent-client.js';
 import type { CommandIO } from './io.js';
 import { terminalSafe, terminalSafeLines } from '../shared/terminal-text.js';
@@ -37,7 +37,8 @@ export function reportError(e: unknown, io: CommandIO): number {
   // On a terminal the reason gets a red X (style.ts); in a pipe or log the text stays as tools parse it.
   const prefix = colourWanted(io.env, io.stderrIsTTY) ? `${styleFor(io.stderr, { CLICOLOR_FORCE: '1' }).mark('fail')} authctl` : 'authctl';
   if (e instanceof AuthctlError) {
-    io.stderr.write(`${prefix}: ${terminalSafeLines(e.message)}\n`);
+    const next = nextStepFor(e.code, e.message, agentLogFile(processPathEnv(io.env)));
+    io.stderr.write(`${prefix}: ${terminalSafeLines(e.message)}\n${next ? `${next}\n` : ''}`);
     return exitCodeFor(e.code);
   }
   const err = e as Error & { code?: string };
@@ -46,6 +47,7 @@ export function reportError(e: unknown, io: CommandIO): number {
     return EXIT.usage;
   }
   io.stderr.write(`${prefix}: unexpected error: ${terminalSafeLines(err?.message ?? String(e))}\n`);
+  if (!io.env.AUTHCTL_DEBUG) io.stderr.write(`Run it again with AUTHCTL_DEBUG=1 for details; the agent's log: ${agentLogFile(processPathEnv(io.env))}.\n`);
   if (io.env.AUTHCTL_DEBUG) io.stderr.write(`${terminalSafeLines(err?.stack)}\n`);
   return EXIT.unexpected;
 }

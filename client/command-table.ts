@@ -21,6 +21,8 @@ import { OTP_SPEC } from './commands/otp/spec.js';
 import { PROFILE_SPEC } from './commands/profile/spec.js';
 import { SERVICE_SPEC } from './commands/service/spec.js';
 import { SSH_SPEC } from './commands/ssh/spec.js';
+import { SETUP_DOCKER_SPEC } from './commands/setup-docker/spec.js';
+import { LOGS_SPEC } from './commands/logs/spec.js';
 import { SETUP_GIT_SPEC } from './commands/setup-git/spec.js';
 import { SETUP_KUBE_SPEC } from './commands/setup-kube/spec.js';
 import { STATUS_SPEC } from './commands/status/spec.js';
@@ -47,12 +49,14 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { spec: PROFILE_SPEC, load: () => import('./commands/profile/profile.js') },
   { spec: SETUP_GIT_SPEC, load: () => import('./commands/setup-git/setup-git.js') },
   { spec: SETUP_KUBE_SPEC, load: () => import('./commands/setup-kube/setup-kube.js') },
+  { spec: SETUP_DOCKER_SPEC, load: () => import('./commands/setup-docker/setup-docker.js') },
   { spec: GIT_CREDENTIAL_SPEC, load: () => import('./commands/git-credential/git-credential.js') },
   { spec: DOCKER_CREDENTIAL_SPEC, load: () => import('./commands/docker-credential/docker-credential.js') },
   { spec: KUBE_SPEC, load: () => import('./commands/kube/kube.js') },
   { spec: SSH_SPEC, load: () => import('./commands/ssh/ssh.js') },
   { spec: DAEMON_SPEC, load: () => import('./commands/daemon/daemon.js') },
   { spec: SERVICE_SPEC, load: () => import('./commands/service/service.js') },
+  { spec: LOGS_SPEC, load: () => import('./commands/logs/logs.js') },
   { spec: DOCTOR_SPEC, load: () => import('./commands/doctor/doctor.js') },
   { spec: OTP_SPEC, load: () => import('./commands/otp/otp.js') },
   { spec: COMPLETION_SPEC, load: () => import('./commands/completion/completion.js') },

@@ -3,11 +3,10 @@
  * graceful shutdown that finishes in-flight requests and flushes keychain writes.
  */
 import { lstatSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthctlError } from '../shared/errors.js';
-import { forwardingSocketPath, logDir, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
+import { agentLogFile, forwardingSocketPath, processPathEnv, socketPath, stateDir, systemConfigFiles, userConfigFile, type PathEnv } from '../shared/paths.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { ConfigSource } from './config-source.js';
 import type { EffectiveConfig } from '../shared/config.js';
@@ -148,6 +147,7 @@ async function startWithLog(
       network: net.status,
       storage: { backend: store.backend, warning: store.warning, error: keychainError && store.backend === 'keychain' ? keychainError.message : undefined },
       forwardingSocket: forwardingPath,
+      log: logDestination(opts.log, pe),
     },
   };
   const server = createAgentServer(serverDeps);
@@ -203,7 +203,7 @@ async function startForwarding(deps: ServerDeps, path: string, log: Logger): Pro
 }
 
 function logDestination(kind: AgentOptions['log'], pe: PathEnv): LogDestination {
-  if (kind === 'file') return { kind: 'file', path: join(logDir(pe), 'agent.log') };
+  if (kind === 'file') return { kind: 'file', path: agentLogFile(pe) };
   if (kind === 'journal' || kind === 'silent') return { kind };
   return { kind: 'stderr' };
 }

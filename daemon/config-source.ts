@@ -15,6 +15,8 @@ import { mergeConfigFiles, parseConfigText, type ConfigFile, type EffectiveConfi
 interface FileState {
   stamp: string;
   config: ConfigFile;
+  /** Its invalid profiles, left out (each named with its problem) so the others keep working. */
+  broken?: Map<string, string>;
   error?: AuthctlError;
 }
 
@@ -52,8 +54,8 @@ export class ConfigSource {
     if (changed || (!this.merged && !this.mergeError)) {
       try {
         this.merged = mergeConfigFiles(
-          this.system.map((f) => ({ file: f.path, config: f.state!.config })),
-          { file: this.user.path, config: this.user.state!.config },
+          this.system.map((f) => ({ file: f.path, config: f.state!.config, broken: f.state!.broken })),
+          { file: this.user.path, config: this.user.state!.config, broken: this.user.state!.broken },
         );
         this.mergeError = undefined;
       } catch (e) {
@@ -86,7 +88,8 @@ function readState(path: string, stamp: string, uid: number): FileState {
   if (stamp === 'ENOENT') return { stamp, config: {} };
   try {
     checkLinkOwner(path, uid);
-    return { stamp, config: parseConfigText(readFileSync(path, 'utf8'), path) };
+    const broken = new Map<string, string>();
+    return { stamp, config: parseConfigText(readFileSync(path, 'utf8'), path, broken), broken };
   } catch (e) {
     if (e instanceof AuthctlError) return { stamp, config: {}, error: e };
     const code = (e as NodeJS.ErrnoException).code ?? 'error';

@@ -39,10 +39,6 @@ function out(text = ''): void {
   process.stdout.write(text + '\n');
 }
 
-/** While `authctl login` redraws its countdown on a terminal, start on a cleared line. */
-function outOverCountdown(text: string): void {
-  out((process.stderr.isTTY ? '\r\x1b[K' : '') + text);
-}
 let step = 0;
 function section(title: string): void {
   step += 1;
@@ -181,8 +177,13 @@ async function logIn(idp: TestIdp, autoApprove: boolean): Promise<void> {
     out('and any password, and confirm. Or press Enter here to let the demo approve it for you.');
   }
 
-  const child = spawn(process.execPath, [CLI, ...args], { env: started.home!.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its stderr (the lines for people) comes through the demo, line by line, so the demo's own
+  // lines follow the ones they answer (the code is shown before the demo says it enters it),
+  // and a warning authctl repeats (the file storage, said when the code comes and at the end)
+  // is shown once: the demo explained the storage already.
+  const child = spawn(process.execPath, [CLI, ...args], { env: started.home!.env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.children.add(child);
+  let shown = '';
   const done = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
@@ -196,18 +197,34 @@ async function logIn(idp: TestIdp, autoApprove: boolean): Promise<void> {
   let approval: Promise<void> | undefined;
   let approvalError: Error | undefined;
   const approveWhenReady = () => {
-    if (!wanted || !userCode || approval) return;
-    outOverCountdown(`The demo enters the code ${userCode} at ${idp.issuer}/device, signs in as alice and confirms...`);
+    if (!wanted || !userCode || approval || !shown.includes(userCode)) return;
+    out(`The demo enters the code ${userCode} at ${idp.issuer}/device, signs in as alice and confirms...`);
     approval = idp.approveDevice(userCode).then(
-      () => outOverCountdown('Approved at the IdP.'),
+      () => out('Approved at the IdP.'),
       (e: Error) => {
         approvalError = e;
         // Unattended, nobody else will approve: stop waiting for the code to expire.
         if (autoApprove) child.kill('SIGTERM');
-        else outOverCountdown(`The demo could not approve it (${e.message.split('\n')[0]}); approve it in the browser instead.`);
+        else out(`The demo could not approve it (${e.message.split('\n')[0]}); approve it in the browser instead.`);
       },
     );
   };
+
+  const warned = new Set<string>();
+  let settle: NodeJS.Timeout | undefined;
+  const forwarded = (async () => {
+    for await (const line of createInterface({ input: child.stderr! })) {
+      if (line.startsWith('WARNING: ')) {
+        if (warned.has(line)) continue;
+        warned.add(line);
+      }
+      process.stderr.write(line + '\n');
+      shown += line + '\n';
+      // The code and its URLs come as one block: the demo speaks once the block is complete.
+      clearTimeout(settle);
+      settle = setTimeout(approveWhenReady, 100);
+    }
+  })();
 
   if (!autoApprove) {
     started.stdin = createInterface({ input: process.stdin });
@@ -224,7 +241,6 @@ async function logIn(idp: TestIdp, autoApprove: boolean): Promise<void> {
     const ev = JSON.parse(line) as { event: string; userCode?: string; subject?: string; message?: string };
     if (ev.event === 'verification') {
       userCode = ev.userCode;
-      approveWhenReady();
     } else if (ev.event === 'success') {
       subject = ev.subject;
     } else if (ev.event === 'error') {
@@ -232,6 +248,7 @@ async function logIn(idp: TestIdp, autoApprove: boolean): Promise<void> {
     }
   }
   const code = await done;
+  await forwarded;
   started.stdin?.close();
   started.stdin = undefined;
   await approval;

@@ -18,6 +18,8 @@ export interface TokenRequest {
   otp?: OtpAnswer;
   /** Federation profiles: the CI job's values, sent when the agent answers federation_input_required. */
   federation?: FederationInput;
+  /** `--verbose`: send back the agent's steps for this request (`steps`, also on an error). */
+  verbose?: boolean;
 }
 
 export interface TokenResponse {
@@ -35,6 +37,8 @@ export interface TokenResponse {
    * has not expired is handed out.
    */
   warning?: string;
+  /** Only when the request asked (`verbose`): the agent's steps, for people; never a secret. */
+  steps?: string[];
 }
 
 export type OtpMethodName = 'totp' | 'yubikey';
@@ -160,6 +164,8 @@ export interface LoginRequest {
   canOpenBrowser?: boolean;
   /** Why it cannot (SSH session, no display, --no-browser): said when device flow is chosen. */
   noBrowserReason?: string;
+  /** `--verbose`: the agent's steps (provider calls, retries) come as `step` events. */
+  verbose?: boolean;
 }
 
 export type LoginEvent =
@@ -215,7 +221,9 @@ export type LoginEvent =
       /** For people: why the session cannot renew itself, and when it ends. */
       sessionNote?: string;
     }
-  | { event: 'error'; error: ErrorCode; message: string };
+  | { event: 'error'; error: ErrorCode; message: string }
+  /** Only with `verbose`: one step of the agent's, for people; never a secret. */
+  | { event: 'step'; message: string };
 
 export interface LogoutRequest {
   profile?: string;
@@ -230,6 +238,8 @@ export interface LogoutResponse {
     deleted: boolean;
     /** A login waiting for approval was cancelled. */
     cancelledLogin?: boolean;
+    /** The session was stored under a profile the config no longer has. */
+    orphaned?: boolean;
     /** Why this profile could not be logged out (the others still were). */
     error?: string;
     errorCode?: ErrorCode;
@@ -258,6 +268,8 @@ export interface ProfileStatus {
   clientId: string;
   source: 'user' | 'system';
   state: ProfileState;
+  /** A CI profile (federation): it never logs in. */
+  federation?: boolean;
   subject?: string;
   hasRefreshToken: boolean;
   /** Set when a rotated refresh token could not be written yet and lives only in memory. */
@@ -290,6 +302,8 @@ export interface StatusResponse {
   peerCheckProblem?: string;
   /** How the agent reaches providers: proxies (credentials masked), extra CAs, TLS checks. */
   network?: AgentNetworkStatus;
+  /** Where the agent writes its log (`authctl logs` reads the file). */
+  log?: { kind: 'file'; path: string } | { kind: 'journal' | 'stderr' | 'silent' };
   defaultProfile?: string;
   profiles: ProfileStatus[];
   configErrors?: string[];
@@ -297,6 +311,8 @@ export interface StatusResponse {
   forwardingSocket?: string;
   /** Set when this answer came through the forwarding socket: the ssh destination it came through. */
   forwarded?: { destination: string };
+  /** Profiles the config names but that are broken: each is named with its problem; the others work. */
+  brokenProfiles?: Array<{ name: string; error: string }>;
 }
 
 export interface AgentNetworkStatus {

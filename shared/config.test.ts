@@ -6,7 +6,7 @@ const profile = { issuer: 'https://idp.example', clientId: 'cli', scopes: ['open
 
 describe('config validation', () => {
   it('names the file and the problem for broken JSON', () => {
-    expect(() => parseConfigText('{ nope', '/etc/authctl/config.json')).toThrowError(/\/etc\/authctl\/config.json: not valid JSON/);
+    expect(() => parseConfigText('{ nope', '/etc/authctl/config.json')).toThrowError(/\/etc\/authctl\/config.json:1:3: not valid JSON/);
   });
 
   it.each([
@@ -140,6 +140,29 @@ describe('which profile a request means', () => {
   it('says what to do when it cannot tell', () => {
     expect(() => resolveProfileName(cfg([]))).toThrowError(/authctl profile add/);
     expect(() => resolveProfileName(cfg(['a', 'b']))).toThrowError(/pick one with --profile/);
-    expect(() => resolveProfileName(cfg(['a']), 'z')).toThrowError(/no profile named "z" \(known: a\)/);
+    expect(() => resolveProfileName(cfg(['a']), 'z')).toThrowError(/no profile named "z" .*\(known: a\)/);
+  });
+});
+
+describe('a config with problems, said precisely', () => {
+  it('a JSON syntax error is placed at line:column', () => {
+    expect(() => parseConfigText('{\n  "storage": "file",\n  "profiles": {,\n}', 'c.json')).toThrowError(/^c\.json:3:16: not valid JSON/);
+    expect(() => parseConfigText('{ "a": ', 'c.json')).toThrowError(/^c\.json:1:8: not valid JSON \(Unexpected end of JSON input\)/);
+  });
+
+  it('an unknown key gets the nearest known one', () => {
+    expect(() => validateConfig({ defaultProfle: 'x' }, 'c.json')).toThrowError('unknown setting "defaultProfle" (did you mean "defaultProfile"?)');
+    expect(() => validateConfig({ zzz: 1 }, 'c.json')).toThrowError(/unknown setting "zzz"$/);
+  });
+
+  it('with a map for them, an invalid profile is left out and named; the others stay', () => {
+    const broken = new Map<string, string>();
+    const parsed = validateConfig({ profiles: { ok: { issuer: 'https://a.example', clientId: 'c' }, bad: { issuer: 'http://a.example', clientId: 'c' } } }, 'c.json', broken);
+    expect(Object.keys(parsed.profiles!)).toEqual(['ok']);
+    expect(broken.get('bad')).toMatch(/^c\.json: profiles\.bad\.issuer .*must use https/);
+    const merged = mergeConfigFiles([], { file: 'c.json', config: parsed, broken });
+    expect(resolveProfileName(merged, 'ok')).toBe('ok');
+    expect(() => resolveProfileName(merged, 'bad')).toThrowError(/profile "bad" is invalid: c\.json: profiles\.bad\.issuer/);
+    expect(() => resolveProfileName(merged)).toThrowError(/several profiles are configured \(ok, bad \(invalid\)\)/);
   });
 });

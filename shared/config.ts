@@ -159,6 +159,11 @@ export interface EffectiveConfig {
   profiles: Map<string, ResolvedProfile>;
   /** The system file's CA bundle and the user's, both trusted; the last file's proxy settings. */
   network: { caFiles: string[]; timeoutSeconds?: number; proxy?: string; noProxy?: string };
+  /**
+   * Profiles a file names but that are invalid, each with its problem (file and field): they
+   * are left out, so the other profiles keep working, and asking for one says what is wrong.
+   */
+  brokenProfiles: Map<string, string>;
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -221,15 +226,19 @@ export function checkIssuerUrl(value: string): string | undefined {
   return `"${value}" must use https (plain http is allowed only for loopback issuers)`;
 }
 
-/** Parses config text; every problem names the file and the field. */
-export function parseConfigText(text: string, file: string): ConfigFile {
+/**
+ * Parses config text; every problem names the file and the field (a JSON syntax error, its
+ * line and column). With `broken`, an invalid profile is recorded there and left out instead
+ * of failing the whole file: one bad profile must not make every other one unusable.
+ */
+export function parseConfigText(text: string, file: string, broken?: Map<string, string>): ConfigFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new AuthctlError('config_invalid', `${file}: not valid JSON (${(e as Error).message})`);
+    throw new AuthctlError('config_invalid', `${file}:${jsonErrorPlace(text, (e as Error).message)}: not valid JSON (${(e as Error).message.replace(/, ".*" is not valid JSON$/s, '')})`);
   }
-  return validateConfig(raw, file);
+  return validateConfig(raw, file, broken);
 }
 
 /** An unknown key is most often a typo of a known one: say which (`did you mean "clientId"?`). */
@@ -242,7 +251,22 @@ function rejectUnknownKeys(obj: Record<string, unknown>, known: Iterable<string>
   }
 }
 
-export function validateConfig(raw: unknown, file: string): ConfigFile {
+/** "line:column" of a JSON.parse error (V8 names a position, or the input ended early). */
+export function jsonErrorPlace(text: string, message: string): string {
+  const at = /at position (\d+)/.exec(message);
+  let pos = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : -1;
+  if (pos < 0) {
+    // "Unexpected token 'x', "..." is not valid JSON": the first such character.
+    const token = /Unexpected token '(.)'/.exec(message)?.[1];
+    pos = token === undefined ? 0 : Math.max(0, text.indexOf(token));
+  }
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `${line}:${column}`;
+}
+
+export function validateConfig(raw: unknown, file: string, broken?: Map<string, string>): ConfigFile {
   const fail = (what: string): never => {
     throw new AuthctlError('config_invalid', `${file}: ${what}`);
   };
@@ -268,7 +292,16 @@ export function validateConfig(raw: unknown, file: string): ConfigFile {
     if (!isObject(obj.profiles)) fail('"profiles" must be an object of profile name to profile');
     out.profiles = {};
     for (const [name, p] of Object.entries(obj.profiles as Record<string, unknown>)) {
-      out.profiles[name] = validateProfile(name, p, fail);
+      if (!broken) {
+        out.profiles[name] = validateProfile(name, p, fail);
+        continue;
+      }
+      try {
+        out.profiles[name] = validateProfile(name, p, fail);
+      } catch (e) {
+        if (!(e instanceof AuthctlError)) throw e;
+        broken.set(name, e.message);
+      }
     }
   }
   return out;
@@ -513,6 +546,8 @@ function validatePolicy(raw: unknown, at: string, fail: (what: string) => never)
 export interface ConfigLayer {
   file: string;
   config: ConfigFile;
+  /** Profiles of this file left out as invalid (parseConfigText's `broken`). */
+  broken?: Map<string, string>;
 }
 
 /**
@@ -547,9 +582,16 @@ export function mergeConfigFiles(system: ConfigLayer[], user: ConfigLayer): Effe
   let timeoutSeconds: number | undefined;
   let proxy: string | undefined;
   let noProxy: string | undefined;
+  const brokenProfiles = new Map<string, string>();
   const layers = [...system.map((l) => ({ ...l, source: 'system' as const })), { ...user, source: 'user' as const }];
-  for (const { file, config, source } of layers) {
+  for (const { file, config, source, broken } of layers) {
+    for (const [name, problem] of broken ?? []) {
+      // A broken entry for a profile an earlier file defines leaves it broken: its settings are unknown.
+      profiles.delete(name);
+      brokenProfiles.set(name, problem);
+    }
     for (const [name, p] of Object.entries(config.profiles ?? {})) {
+      if (brokenProfiles.has(name)) continue;
       const earlier = profiles.get(name);
       if (!earlier) {
         profiles.set(name, { ...p, name, source });
@@ -576,6 +618,7 @@ export function mergeConfigFiles(system: ConfigLayer[], user: ConfigLayer): Effe
     requirePeerCheck,
     profiles,
     network: { caFiles, timeoutSeconds, ...(proxy !== undefined ? { proxy } : {}), ...(noProxy !== undefined ? { noProxy } : {}) },
+    brokenProfiles,
   };
 }
 
@@ -616,26 +659,40 @@ function mergePolicy(sys?: PrivilegedPolicy, user?: PrivilegedPolicy): Privilege
 
 /** Which profile a request means: explicit, then the configured default, then the only one. */
 export function resolveProfileName(cfg: EffectiveConfig, requested?: string): string {
+  const wanted = requested || cfg.defaultProfile;
+  const problem = wanted ? cfg.brokenProfiles?.get(wanted) : undefined;
+  if (wanted && problem) throw new AuthctlError('config_invalid', `profile "${wanted}"${requested ? '' : ' (the default)'} is invalid: ${problem}`, { profile: wanted });
   if (requested) {
     if (!cfg.profiles.has(requested)) {
       const known = [...cfg.profiles.keys()];
       throw new AuthctlError(
         'unknown_profile',
         known.length
-          ? `no profile named "${requested}" (known: ${known.join(', ')})`
+          ? `no profile named "${requested}"${((hint) => (hint ? ` (${hint})` : ''))(didYouMean(requested, known))} (known: ${known.join(', ')})`
           : `no profile named "${requested}": add one with \`authctl profile add ${requested} --issuer URL --client-id ID\``,
       );
     }
     return requested;
   }
   if (cfg.defaultProfile && cfg.profiles.has(cfg.defaultProfile)) return cfg.defaultProfile;
-  if (cfg.profiles.size === 1) return [...cfg.profiles.keys()][0]!;
+  // An invalid profile still counts: "the only profile" must not silently mean another one.
+  const broken = [...(cfg.brokenProfiles ?? [])];
+  if (cfg.profiles.size + broken.length === 1 && broken.length === 1) {
+    const [name, problem] = broken[0]!;
+    throw new AuthctlError('config_invalid', `profile "${name}", the only one, is invalid: ${problem}`, { profile: name });
+  }
+  if (cfg.profiles.size === 1 && !broken.length) return [...cfg.profiles.keys()][0]!;
   if (cfg.profiles.has('default')) return 'default';
+  if (broken.length)
+    throw new AuthctlError(
+      'unknown_profile',
+      `several profiles are configured (${[...cfg.profiles.keys(), ...broken.map(([n]) => `${n} (invalid)`)].join(', ')}): pick one with --profile, or set the default with \`authctl profile use NAME\``,
+    );
   if (cfg.profiles.size === 0)
     throw new AuthctlError('unknown_profile', 'no profile is configured: add one with `authctl profile add NAME --issuer URL --client-id ID`');
   throw new AuthctlError(
     'unknown_profile',
-    `several profiles are configured (${[...cfg.profiles.keys()].join(', ')}): pick one with --profile or set "defaultProfile"`,
+    `several profiles are configured (${[...cfg.profiles.keys()].join(', ')}): pick one with --profile, or set the default with \`authctl profile use NAME\``,
   );
 }
 

@@ -128,3 +128,32 @@ export function exitCodeFor(code: ErrorCode): number {
 export function isAuthctlError(e: unknown): e is AuthctlError {
   return e instanceof AuthctlError;
 }
+
+/**
+ * The next step for an error that stops a command, when its message does not already name
+ * a command to run: the provider → `authctl doctor`; the agent → its log; the keychain →
+ * where sessions are. `agentLog` is where the agent writes (a file path, or the journal).
+ */
+export function nextStepFor(code: ErrorCode, message: string, agentLog: string): string | undefined {
+  const namesCommand = /`authctl [a-z]/.test(message);
+  switch (code) {
+    case 'idp_unavailable':
+    case 'idp_error':
+      return namesCommand ? undefined : 'Check the network and the provider with `authctl doctor`.';
+    case 'agent_unavailable':
+      return message.includes(agentLog) ? undefined : `The agent's log may say why: ${agentLog} (\`authctl logs\`).`;
+    case 'keychain_unavailable':
+      return namesCommand ? undefined : '`authctl doctor` checks the keychain; `authctl status` shows where each session is.';
+    case 'config_invalid':
+      return namesCommand ? undefined : 'Fix the file named above; `authctl doctor` checks the whole setup.';
+    case 'unknown_profile':
+      return namesCommand ? undefined : '`authctl profile list` shows the profiles.';
+    case 'login_required':
+      return namesCommand ? undefined : 'Log in with `authctl login`.';
+    case 'internal':
+    case 'forbidden':
+      return namesCommand || /`(kill|ps|systemctl|chmod) /.test(message) ? undefined : `Run it again with AUTHCTL_DEBUG=1 for details; the agent's log: ${agentLog}.`;
+    default:
+      return undefined;
+  }
+}

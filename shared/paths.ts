@@ -94,6 +94,11 @@ export function logDir(p: PathEnv): string {
   return join(stateDir(p), 'logs');
 }
 
+/** The agent's log file when it logs to a file (the default for an agent a command starts). */
+export function agentLogFile(p: PathEnv): string {
+  return join(logDir(p), 'agent.log');
+}
+
 function dirnameOf(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   return i <= 0 ? '/' : path.slice(0, i);

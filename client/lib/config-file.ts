@@ -10,19 +10,21 @@ import { AuthctlError } from '../../shared/errors.js';
 import { mergeConfigFiles, parseConfigText, type ConfigFile, type EffectiveConfig } from '../../shared/config.js';
 import { processPathEnv, systemConfigFiles, userConfigFile } from '../../shared/paths.js';
 
-export function readConfigFile(path: string, uid = process.getuid?.() ?? -1): ConfigFile {
+/** One file, validated; with `broken`, an invalid profile is recorded there instead of failing the file. */
+export function readConfigFile(path: string, uid = process.getuid?.() ?? -1, broken?: Map<string, string>): ConfigFile {
   if (!existsSync(path)) return {};
   const link = lstatSync(path);
   if (link.isSymbolicLink() && uid >= 0 && link.uid !== uid && link.uid !== 0)
     throw new AuthctlError('config_invalid', `${path}: is a symbolic link owned by uid ${link.uid}, not by you (uid ${uid}); not following it: remove it and write the file yourself`);
-  return parseConfigText(readFileSync(path, 'utf8'), path);
+  return parseConfigText(readFileSync(path, 'utf8'), path, broken);
 }
 
 export function readEffectiveConfigPlain(env: Record<string, string | undefined>): EffectiveConfig {
   const pe = processPathEnv(env);
   const user = userConfigFile(pe);
-  return mergeConfigFiles(
-    systemConfigFiles(pe).map((file) => ({ file, config: readConfigFile(file) })),
-    { file: user, config: readConfigFile(user) },
-  );
+  const layer = (file: string) => {
+    const broken = new Map<string, string>();
+    return { file, config: readConfigFile(file, undefined, broken), broken };
+  };
+  return mergeConfigFiles(systemConfigFiles(pe).map(layer), layer(user));
 }

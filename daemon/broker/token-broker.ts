@@ -36,6 +36,7 @@ import { ANSWER_DEADLINE_MS, answerWithin, RecentRefreshFailures } from './refre
 import { FederatedTokens } from './federated-token.js';
 import { PrivilegedApprovals } from './privileged-approvals.js';
 import { checkEnrolmentBeforeGrant, ordinaryLoginScopes, PrivilegedGrants } from './privileged-grant.js';
+import { step } from '../trace.js';
 
 export const DEFAULT_MIN_VALID_SECONDS = 60;
 /** When a provider gives neither expires_in nor a JWT exp, assume an hour. */
@@ -113,15 +114,24 @@ export class TokenBroker {
     const key = this.cacheKey(profile, params, 'ordinary');
     const hit = this.cache.get(key);
     if (hit && this.fresh(hit, minValid)) {
+      step(() => `cache: a token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, enough for ${wanted(minValid, hit)}: answered from the cache, no provider call`);
       outcome('cached');
       return this.answer(hit, minValid);
     }
+    step(() =>
+      hit
+        ? `cache: the cached token for profile "${profile.name}" (${describeParams(params)}) has ${secondsLeft(hit.expiresAt, this.now())} s left, less than ${wanted(minValid, hit)}: refreshing`
+        : `cache: no cached token for profile "${profile.name}" (${describeParams(params)}): refreshing with the stored session`,
+    );
     try {
       const flight = this.flights.run(key, () =>
         this.refreshLock.run(profile.name, async () => {
           // Another request may have refreshed while this one waited for the lock.
           const again = this.cache.get(key);
-          if (again && this.fresh(again, minValid)) return again;
+          if (again && this.fresh(again, minValid)) {
+            step(() => 'cache: another request refreshed it meanwhile: using that token');
+            return again;
+          }
           const fresh = { ...(await this.refresh(profile, params, 'ordinary')), mintedForSeconds: minValid };
           this.cache.set(key, fresh);
           return fresh;
@@ -136,6 +146,7 @@ export class TokenBroker {
     } catch (e) {
       const stale = this.staleAnswer(e, key);
       if (stale) {
+        step(() => 'the provider could not be reached; the cached token has not expired: handing it out with a warning');
         outcome('stale');
         return stale;
       }
@@ -160,8 +171,9 @@ export class TokenBroker {
   }
 
   /** GET /v1/diagnostics (`authctl doctor`): reachability and clock skew, over the agent's own transport. */
-  diagnose(): Promise<ProfileDiagnostics[]> {
-    return Promise.all(this.allProfileNames().map((n) => diagnoseProfile(n, this.profile(n), this.deps.oauth.fetch)));
+  diagnose(only?: string): Promise<ProfileDiagnostics[]> {
+    const names = only ? [this.profile(only).name] : this.allProfileNames();
+    return Promise.all(names.map((n) => diagnoseProfile(n, this.profile(n), this.deps.oauth.fetch)));
   }
 
   get otp(): OtpService | undefined {
@@ -481,7 +493,9 @@ export class TokenBroker {
   /**
    * POST /v1/logout: cancel a pending login, revoke (RFC 7009), then delete locally whatever
    * the provider said. One profile failing (e.g. its keychain is out of reach) does not stop
-   * the others; each is reported.
+   * the others; each is reported. A session stored under a profile name the config no
+   * longer has (or minted for the profile's old issuer or client id) is revoked at the
+   * issuer it came from: no refresh token is left live because its profile changed.
    */
   async logout(names: string[]): Promise<LogoutResponse> {
     const out: LogoutResponse = { profiles: [] };
@@ -489,25 +503,30 @@ export class TokenBroker {
       const entry = { profile: name, revoked: false, deleted: false } as LogoutResponse['profiles'][number];
       if (this.logins.cancel(name, cancelledByLogout(name))) entry.cancelledLogin = true;
       try {
-        const profile = this.profile(name);
+        const configured = this.deps.config.current().profiles.get(name);
+        const profile = configured ?? (await this.orphanProfile(name));
+        if (!configured) entry.orphaned = true;
         await this.refreshLock.run(name, async () => {
           const session = await this.sessions.load(profile);
+          // What the store holds, even when it was minted for another issuer or client.
+          const stored = this.sessions.peek(name)?.stored ?? session.stored;
           // Without a refresh token, the kept access token is the session.
-          const credential = session.stored?.refreshToken ?? session.stored?.accessToken;
+          const credential = stored?.refreshToken ?? stored?.accessToken;
           if (credential) {
+            const issuedBy = stored!.issuer === profile.issuer && stored!.clientId === profile.clientId ? profile : standInProfile(name, stored!);
             try {
-              await this.deps.oauth.revoke(await this.deps.oauth.configFor(profile), credential);
+              await this.deps.oauth.revoke(await this.deps.oauth.configFor(issuedBy), credential);
               entry.revoked = true;
             } catch (e) {
               entry.revokeError = (e as Error).message;
             }
           }
           this.cache.dropProfile(name);
-          await this.privilegedGrants.drop(profile);
+          if (configured) await this.privilegedGrants.drop(profile);
           await this.sessions.remove(name, 'logged_out');
           entry.deleted = true;
         });
-        this.deps.log.info('logged out', { profile: name, revoked: entry.revoked });
+        this.deps.log.info('logged out', { profile: name, revoked: entry.revoked, ...(entry.orphaned ? { orphaned: true } : {}) });
       } catch (e) {
         const err = e instanceof AuthctlError ? e : new AuthctlError('internal', (e as Error).message);
         entry.error = err.message;
@@ -517,6 +536,35 @@ export class TokenBroker {
       out.profiles.push(entry);
     }
     return out;
+  }
+
+  /**
+   * The profile `logout` means: a configured one, or a name the config no longer has but a
+   * session is stored under. Anything else is unknown_profile (404), before any work.
+   */
+  async logoutTarget(requested?: string): Promise<string> {
+    if (!requested || this.deps.config.current().profiles.has(requested)) return this.profile(requested).name;
+    if (await this.deps.store.get(requested).catch(() => null)) return requested;
+    return this.profile(requested).name; // throws: unknown, or invalid (named with its problem)
+  }
+
+  /** `logout --all`: every configured profile, and every stored session whose profile is gone. */
+  async allSessionNames(): Promise<string[]> {
+    const configured = this.allProfileNames();
+    const stored = (await this.deps.store.list?.().catch(() => [])) ?? [];
+    return [...new Set([...configured, ...stored])];
+  }
+
+  /** A stored session whose profile is no longer configured, as a profile of the issuer it came from. */
+  private async orphanProfile(name: string): Promise<ResolvedProfile> {
+    const stored = await this.deps.store.get(name);
+    if (!stored) throw new AuthctlError('unknown_profile', `no profile named "${name}", and no session stored under that name`);
+    return standInProfile(name, stored);
+  }
+
+  /** Profiles the config names but that are invalid: left out, each with its problem. */
+  brokenProfiles(): Array<{ name: string; error: string }> {
+    return [...(this.deps.config.current().brokenProfiles ?? [])].map(([name, error]) => ({ name, error }));
   }
 
   allProfileNames(): string[] {
@@ -532,6 +580,7 @@ export class TokenBroker {
       state: 'unknown',
       hasRefreshToken: false,
       cachedTokens: this.cache.describe(profile.name, profile.issuer, profile.clientId),
+      ...(profile.federation ? { federation: true } : {}),
     };
     try {
       // The session decides the state; cached tokens left over (from a session of another
@@ -637,6 +686,26 @@ function requestedScopes(scopes?: string[]): string[] | undefined {
 function refreshParams(profile: ResolvedProfile, grant: SessionGrant, params: TokenParams): TokenParams {
   if (params.scopes?.length || profile.provider !== 'entra' || !grant.requestedScopes.length) return params;
   return { ...params, scopes: grant.requestedScopes };
+}
+
+/** Enough of a profile to reach the issuer a stored session came from (discovery, revocation). */
+function standInProfile(name: string, stored: StoredSession): ResolvedProfile {
+  return { name, source: 'user', issuer: stored.issuer, clientId: stored.clientId, scopes: [] };
+}
+
+/** For a trace step: what a cached token is for (scopes, audience, resource), never the token. */
+function describeParams(p: TokenParams): string {
+  return [p.scopes?.length ? `scopes ${p.scopes.join(' ')}` : 'the login scopes', p.audience && `audience ${p.audience}`, p.resource && `resource ${p.resource}`].filter(Boolean).join(', ');
+}
+
+/** The validity a cached token must have left, as min-valid.ts reckons it, in words. */
+function wanted(minValid: number, t: CachedToken): string {
+  const need = effectiveMinValidity(minValid, t.lifetimeMs, t.mintedForSeconds).seconds;
+  return need < minValid ? `the ${need} s wanted (min-valid ${minValid} s, capped: the provider issues ${Math.round(t.lifetimeMs / 1000)} s tokens)` : `min-valid ${minValid} s`;
+}
+
+function secondsLeft(expiresAtMs: number, now: number): number {
+  return Math.max(0, Math.floor((expiresAtMs - now) / 1000));
 }
 
 function hostOf(issuer: string): string {

@@ -11,6 +11,7 @@ import { AuthctlError } from '../../shared/errors.js';
 import { idpFailure, isTransient } from './errors.js';
 import { ProviderClock } from './provider-clock.js';
 import { captureTokenAnswers, type RawTokenAnswer } from './token-answer.js';
+import { step, traceUrl, tracing } from '../trace.js';
 import { quirksFor, withQuirks, type FetchLike } from './transport.js';
 
 export interface TokenSet {
@@ -74,7 +75,7 @@ export class OAuthEngine {
   readonly fetch: FetchLike;
 
   constructor(fetch: FetchLike, opts: OAuthEngineOptions = {}) {
-    this.fetch = this.clock.observe(fetch);
+    this.fetch = traced(this.clock.observe(fetch));
     this.now = opts.now ?? Date.now;
     this.timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
   }
@@ -400,4 +401,21 @@ function allowsPlainHttp(profile: ProviderProfile): boolean {
     const url = new URL(u);
     return url.protocol === 'http:' && isLoopbackHost(url.hostname);
   });
+}
+
+/** Each provider call of a traced (`--verbose`) request: method, URL without query, status, time. */
+function traced(fetch: FetchLike): FetchLike {
+  return async (url, init) => {
+    if (!tracing()) return fetch(url, init);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const started = Date.now();
+    try {
+      const res = await fetch(url, init);
+      step(() => `${method} ${traceUrl(url)} → HTTP ${res.status} (${Date.now() - started} ms)`);
+      return res;
+    } catch (e) {
+      step(() => `${method} ${traceUrl(url)} failed after ${Date.now() - started} ms: ${(e as Error).name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}`);
+      throw e;
+    }
+  };
 }

@@ -6,6 +6,8 @@
  * it is answered before its client gives up; a wait the provider asked for (Retry-After)
  * is honoured, and when it does not fit in the budget the last error is thrown at once.
  */
+import { step } from '../trace.js';
+
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;
@@ -37,7 +39,11 @@ export async function withRetries<T>(
       if (attempt + 1 >= policy.attempts || !retryable(e)) throw e;
       const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
       const wait = Math.max(Math.round(random() * ceiling), askedWaitMs(e) ?? 0);
-      if (policy.budgetMs !== undefined && Date.now() - started + wait >= policy.budgetMs) throw e;
+      if (policy.budgetMs !== undefined && Date.now() - started + wait >= policy.budgetMs) {
+        step(() => `try ${attempt + 1} failed; no time left for another within ${policy.budgetMs} ms`);
+        throw e;
+      }
+      step(() => `try ${attempt + 1} of ${policy.attempts} failed (${(e as Error)?.message?.split('\n')[0] ?? 'error'}); retrying in ${wait} ms`);
       await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -15,6 +15,7 @@ export interface AgentInfo {
   storage: StatusResponse['storage'];
   /** The forwarding socket for `authctl ssh`, when the agent listens on one. */
   forwardingSocket?: string;
+  log?: StatusResponse['log'];
 }
 
 export interface RouteContext {

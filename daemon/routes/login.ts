@@ -1,5 +1,6 @@
 import type { LoginEvent, LoginRequest } from '../../shared/api.js';
 import { AuthctlError } from '../../shared/errors.js';
+import { withTrace } from '../trace.js';
 import type { RouteContext } from './context.js';
 import { validateBody } from './validate.js';
 
@@ -15,7 +16,7 @@ const EXPIRY_GRACE_MS = 2_000;
  * `authorization_pending`, so a login stream is bounded in time like every other request.
  */
 export async function login({ body, broker, req, res, log, forwarded }: RouteContext): Promise<undefined> {
-  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean', flow: 'string', canOpenBrowser: 'boolean', noBrowserReason: 'string' });
+  const input = validateBody<LoginRequest>(body, { profile: 'string', scopes: 'scopes', audience: 'string', privileged: 'boolean', flow: 'string', canOpenBrowser: 'boolean', noBrowserReason: 'string', verbose: 'boolean' });
   if (input.flow !== undefined && !['auto', 'browser', 'device'].includes(input.flow)) throw new AuthctlError('usage', '"flow" must be "auto", "browser" or "device"');
   if (input.noBrowserReason !== undefined) input.noBrowserReason = input.noBrowserReason.slice(0, 200);
   broker.preflightLogin(input); // unknown profiles and refused requests fail before the stream starts, with a status code
@@ -38,7 +39,10 @@ export async function login({ body, broker, req, res, log, forwarded }: RouteCon
     if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
   };
   try {
-    await broker.login(input, emit, abort.signal, { viaForwarding: forwarded !== undefined });
+    const via = { viaForwarding: forwarded !== undefined };
+    // --verbose: each step of the agent's (provider calls, retries) as a `step` event, as it happens.
+    if (input.verbose) await withTrace((message) => emit({ event: 'step', message }), () => broker.login(input, emit, abort.signal, via));
+    else await broker.login(input, emit, abort.signal, via);
   } catch (e) {
     let err = e instanceof AuthctlError ? e : new AuthctlError('internal', 'the login failed unexpectedly');
     if (expired) err = new AuthctlError('login_required', 'the code expired before it was approved: run `authctl login` again and approve it in time');

@@ -4,9 +4,9 @@ import type { RouteContext } from './context.js';
 import { validateBody } from './validate.js';
 
 /** POST /v1/logout: `{ profile }` or `{ all: true }`. */
-export function logout({ body, broker }: RouteContext): Promise<LogoutResponse> {
+export async function logout({ body, broker }: RouteContext): Promise<LogoutResponse> {
   const req = validateBody<LogoutRequest>(body, { profile: 'string', all: 'boolean' });
   if (req.all && req.profile) throw new AuthctlError('bad_request', 'give either "profile" or "all", not both');
-  const names = req.all ? broker.allProfileNames() : [broker.profile(req.profile).name];
+    const names = req.all ? await broker.allSessionNames() : [await broker.logoutTarget(req.profile)];
   return broker.logout(names);
 }

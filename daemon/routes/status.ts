@@ -6,7 +6,9 @@ export async function status({ broker, agent, forwarded }: RouteContext): Promis
   let profiles: StatusResponse['profiles'] = [];
   const configErrors: string[] = [];
   let defaultProfile: string | undefined;
+  let brokenProfiles: StatusResponse['brokenProfiles'] = [];
   try {
+    brokenProfiles = broker.brokenProfiles();
     const names = broker.allProfileNames();
     profiles = await Promise.all(names.map((n) => broker.profileStatus(broker.profile(n))));
     try {
@@ -28,8 +30,10 @@ export async function status({ broker, agent, forwarded }: RouteContext): Promis
     ...(agent.network ? { network: agent.network } : {}),
     ...(agent.forwardingSocket && !forwarded ? { forwardingSocket: agent.forwardingSocket } : {}),
     ...(forwarded ? { forwarded: { destination: forwarded.destination } } : {}),
+    ...(agent.log ? { log: agent.log } : {}),
     defaultProfile,
     profiles,
     ...(configErrors.length ? { configErrors } : {}),
+    ...(brokenProfiles.length ? { brokenProfiles } : {}),
   };
 }

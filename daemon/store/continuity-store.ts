@@ -50,6 +50,10 @@ export class KeychainWithFileImport implements SessionStore {
     await this.mark(profile, session);
   }
 
+  async list(): Promise<string[]> {
+    return [...new Set([...(await this.index.names()), ...(await this.file.list().catch(() => []))])];
+  }
+
   async delete(profile: string): Promise<void> {
     await this.keychain.delete(profile);
     await this.index.remove(profile).catch(() => undefined);
@@ -90,6 +94,10 @@ export class FileWithKeychainIndex implements SessionStore {
 
   delete(profile: string): Promise<void> {
     return this.file.delete(profile);
+  }
+
+  async list(): Promise<string[]> {
+    return [...new Set([...(await this.file.list()), ...(await this.index.names())])];
   }
 }
 

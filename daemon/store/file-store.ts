@@ -37,6 +37,10 @@ export class FileStore implements SessionStore {
     });
   }
 
+  async list(): Promise<string[]> {
+    return Object.keys(await this.readAll());
+  }
+
   delete(profile: string): Promise<void> {
     return this.update((all) => {
       delete all[profile];

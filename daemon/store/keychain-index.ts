@@ -25,6 +25,11 @@ export class KeychainIndex {
     return Object.hasOwn((await this.read()).profiles, profile);
   }
 
+  /** The profiles whose session was written to the keychain (the keychain itself cannot be listed). */
+  async names(): Promise<string[]> {
+    return Object.keys((await this.read()).profiles);
+  }
+
   add(profile: string, savedAt?: number): Promise<void> {
     return this.update((f) => {
       if (f.profiles[profile] && f.profiles[profile]!.savedAt === savedAt) return false;

@@ -45,6 +45,8 @@ export interface SessionStore {
   get(profile: string): Promise<StoredSession | null>;
   set(profile: string, session: StoredSession): Promise<void>;
   delete(profile: string): Promise<void>;
+  /** The profile names with a stored session, where the store can tell (`logout --all` reaches them all). */
+  list?(): Promise<string[]>;
 }
 
 export function parseStoredSession(text: string | null): StoredSession | null {

@@ -8,13 +8,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResponse } from '../../shared/api.js';
 import type { ConfigFile } from '../../shared/config.js';
 import { runProcess, startAdapterWorld, type AdapterWorld } from '../fixtures/adapters.js';
 import { loginThroughAgent } from '../fixtures/login.js';
+import { runCli } from '../fixtures/cli.js';
 import { startTlsResourceServer, type TlsResourceServer } from '../fixtures/tls-server.js';
 
 const NOT_FOUND = 'credentials not found in native keychain\n';
@@ -171,5 +172,37 @@ describe('docker credential helper', () => {
     // what can be checked is that it found the helper's credentials first.
     const login = await runProcess('docker', ['login', registry.host], { env: { ...dockerEnv, DOCKER_HOST: `unix://${join(world.home.dir, 'no-daemon.sock')}` } });
     expect(login.stdout + login.stderr).toContain('Authenticating with existing credentials... [Username: oauth2]');
+  });
+
+  it('setup-docker writes the credHelpers entry (keeping the rest of the file) and the registry in the profile; docker then uses it', async () => {
+    // A profile that lists no registry yet, and a docker config with settings of its own.
+    world.home.writeConfig({ storage: 'file', profiles: { work: { issuer: world.idp.issuer, clientId: world.idp.clientId, scopes: ['openid', 'offline_access', 'api:read'] } } });
+    const dir = join(world.home.dir, 'docker-setup');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { 'other.example.com': 'ecr-login' }, psFormat: 'table {{.ID}}' }));
+    const env = { ...world.env, DOCKER_CONFIG: dir };
+    const before = await runProcess('docker-credential-authctl', ['get'], { env, input: registry.host });
+    expect([before.code, before.stdout]).toEqual([1, NOT_FOUND]);
+
+    const setup = await runCli(['setup-docker', '--registry', `https://${registry.host}/`, '--profile', 'work'], env);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stderr).toContain(`docker now asks authctl (profile "work") for ${registry.host}: wrote "credHelpers" in ${join(dir, 'config.json')}`);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({
+      credHelpers: { 'other.example.com': 'ecr-login', [registry.host]: 'authctl' },
+      psFormat: 'table {{.ID}}',
+    });
+    const cfg = JSON.parse(readFileSync(join(world.home.dir, 'config', 'authctl', 'config.json'), 'utf8'));
+    expect(cfg.profiles.work.registries).toEqual([registry.host]);
+
+    const after = await runProcess('docker-credential-authctl', ['get'], { env, input: registry.host });
+    expect(after.code, after.stdout).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ Username: 'oauth2', Secret: expect.stringMatching(/^ey/) });
+    if (docker) {
+      const r = await runProcess('docker', ['manifest', 'inspect', '--insecure', `${registry.host}/team/app:1.0`], { env, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const bad = await runCli(['setup-docker', '--registry', 'registry.example.com/some/path'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('is not a registry host');
   });
 });

@@ -102,6 +102,16 @@ describe('git credential helper with the real git', () => {
     expect(accepted()).toHaveLength(0);
   });
 
+  it('git-credential get with empty input says what git should send (exit 2), never undefined://undefined', async () => {
+    for (const input of ['', '\n', 'protocol=https\n\n']) {
+      const r = await runCli(['git-credential', 'get'], world.env, { input });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('"protocol=https" and "host=git.example.com" lines');
+      expect(r.stderr).not.toContain('undefined');
+    }
+  });
+
   it('clones with credential.helper=authctl (the profile found by its match rule), a JWT as Basic password', async () => {
     await loginThroughAgent(world.client, world.idp, 'work');
     const r = await git(['-c', 'credential.helper=authctl', 'clone', repo, 'clone1']);
@@ -116,6 +126,8 @@ describe('git credential helper with the real git', () => {
   it('setup-git writes the reset line and the helper for the host, and git push uses it', async () => {
     const setup = await runCli(['setup-git', '--host', server.url, '--profile', 'work'], world.env);
     expect(setup.stderr).toContain('profile "work"');
+    // It names the file it changed (git config --global: $HOME/.gitconfig here).
+    expect(setup.stderr).toContain(`wrote credential.${server.url}.helper in ${join(world.home.dir, '.gitconfig')}`);
     expect(setup.code).toBe(0);
     const configured = execFileSync('git', ['config', '--global', '--get-all', `credential.${server.url}.helper`], { env: gitEnv, encoding: 'utf8' });
     const helpers = configured.split('\n');

@@ -82,7 +82,8 @@ function hostileHome(): TestHome {
     NODE_TLS_REJECT_UNAUTHORIZED: '0',
     NODE_EXTRA_CA_CERTS: caFile,
     HTTPS_PROXY: proxy.url,
-    AUTHCTL_SYSTEM_CONFIG: '/nonexistent',
+    // A file that does not exist (on some machines /nonexistent is a directory: nobody's home).
+    AUTHCTL_SYSTEM_CONFIG: '/nonexistent/authctl-config.json',
     NODE_DEBUG: 'net',
   });
   delete home.env.AUTHCTL_NO_AUTOSTART;

@@ -50,10 +50,10 @@ describe('CLI errors', () => {
     const h = await setup('{ "profiles": { "p": ');
     const t = await runCli(['token'], h.env);
     expect(t.code).toBe(2);
-    expect(t.stderr).toMatch(/config\/authctl\/config\.json: not valid JSON/);
+    expect(t.stderr).toMatch(/config\/authctl\/config\.json:1:22: not valid JSON/);
     expect(t.stderr).not.toMatch(/\n\s+at /);
     const s = await runCli(['status'], h.env);
-    expect(s.code).toBe(0);
+    expect(s.code).toBe(2);
     expect(s.stdout).toMatch(/config error: .*not valid JSON/);
   });
 

@@ -44,8 +44,8 @@ describe('authctl CLI, end to end', () => {
     );
     expect(ok.code, ok.stderr).toBe(0);
     const list = await runCli(['profile', 'list'], home.env);
-    expect(list.stdout).toContain(`work\t${idp.issuer}`);
-    const def = await runCli(['profile', 'add', 'work', '--issuer', idp.issuer, '--client-id', idp.clientId, '--scope', 'openid offline_access api:read', '--min-valid', '1', '--default'], home.env);
+    expect(list.stdout).toMatch(new RegExp(`^\\*\\s+work\\s+${idp.issuer.replace(/\./g, '\\.')}\\s`, 'm'));
+    const def = await runCli(['profile', 'add', 'work', '--issuer', idp.issuer, '--client-id', idp.clientId, '--scope', 'openid offline_access api:read', '--min-valid', '1', '--default', '--force'], home.env);
     expect(def.code, def.stderr).toBe(0);
   });
 

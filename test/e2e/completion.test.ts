@@ -40,8 +40,8 @@ afterAll(() => {
 describe('authctl __complete', () => {
   it.each([
     [['to'], ['token']],
-    [['se'], ['setup-git', 'setup-kube', 'service']],
-    [['profile', ''], ['add', 'list', 'show', 'remove']],
+    [['se'], ['setup-git', 'setup-kube', 'setup-docker', 'service']],
+    [['profile', ''], ['add', 'list', 'show', 'use', 'remove']],
     [['profile', 'show', ''], ['work', 'home']],
     [['token', '--pro'], ['--profile']],
     [['token', '-p', 'w'], ['work']],

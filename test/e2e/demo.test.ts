@@ -87,6 +87,33 @@ describe('npm run demo', () => {
     expect(alive(agentPid)).toBe(false);
   });
 
+  it('prints its lines in order, on one stream as a terminal shows them, and its storage note once', async () => {
+    // stdout and stderr into one pipe, as a terminal interleaves them.
+    const child = spawn('sh', ['-c', `exec "${process.execPath}" "${DEMO}" --auto-approve 2>&1`], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    let all = '';
+    child.stdout!.on('data', (d) => (all += d));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code, all).toBe(0);
+    const at = (pattern: RegExp) => {
+      const m = pattern.exec(all);
+      expect(m, `${pattern} in:\n${all}`).not.toBeNull();
+      return m!.index;
+    };
+    const userCode = /one-time code: ([A-Z]{4}-[A-Z]{4})/.exec(all)![1]!;
+    // The code is shown before the demo says it enters it, and the approval before the login's end.
+    expect(at(/one-time code: /)).toBeLessThan(at(new RegExp(`The demo enters the code ${userCode}`)));
+    expect(at(/The demo enters the code/)).toBeLessThan(at(/Approved at the IdP\./));
+    expect(at(/Approved at the IdP\./)).toBeLessThan(at(/== 5\/6 {2}Get a token/));
+    // Each section after the one before.
+    const sections = [...all.matchAll(/^== (\d)\/6/gm)].map((m) => Number(m[1]));
+    expect(sections).toEqual([1, 2, 3, 4, 5, 6]);
+    // The file storage is noted by the demo and warned about by authctl at most once.
+    expect(all.match(/Storage: a 0600 file/g)).toHaveLength(1);
+    const loginSection = all.slice(at(/== 4\/6/), at(/== 5\/6/));
+    expect((loginSection.match(/^WARNING: .*refresh tokens are stored in/gm) ?? []).length).toBeLessThanOrEqual(1);
+    expect(at(/to skip typing the code|Then open/)).toBeLessThan(at(/The demo enters the code/));
+  });
+
   it('cleans up on Ctrl-C: the agent stops and the throw-away home is removed', async () => {
     const run = startDemo(['--auto-approve']);
     await waitFor(() => /The agent \(pid \d+\) answers/.test(run.stdout()), 30_000);

@@ -81,7 +81,15 @@ async function stop(io: CommandIO): Promise<number> {
   const agent = io.agent();
   agent.opts.autostart = false;
   const { peerOf, nativeLoadError, loadNative } = await import('../../../daemon/native.js');
-  const { body: s, seen: peer } = await agent.callInspecting<StatusResponse, ReturnType<typeof peerOf>>('GET', '/v1/status', peerOf);
+  let answer: { body: StatusResponse; seen: ReturnType<typeof peerOf> };
+  try {
+    answer = await agent.callInspecting<StatusResponse, ReturnType<typeof peerOf>>('GET', '/v1/status', peerOf);
+  } catch (e) {
+    // Nothing listens: the agent is stopped already, which is what was asked (as `systemctl stop`).
+    if (e instanceof AuthctlError && (e.details.unreachable === 'ENOENT' || e.details.unreachable === 'ECONNREFUSED')) return EXIT.ok;
+    throw e;
+  }
+  const { body: s, seen: peer } = answer;
   const socket = agent.opts.socketPath;
   if (!peer) {
     const why = loadNative() ? 'the kernel did not say' : `the native addon did not load: ${nativeLoadError()?.message ?? 'unknown reason'}`;

@@ -119,7 +119,7 @@ describe('authctl doctor', () => {
     writeFileSync(file, '{ "profiles": ');
     const io = testIO(home);
     expect(await run({}, io)).toBe(EXIT.usage);
-    expect(io.out()).toMatch(new RegExp(`^X config: ${file}: not valid JSON`, 'm'));
+    expect(io.out()).toMatch(new RegExp(`^X config: ${file}:\\d+:\\d+: not valid JSON`, 'm'));
     expect(io.out()).toMatch(/^X config \(as the agent reads it\)/m);
   });
 });

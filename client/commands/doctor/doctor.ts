@@ -53,7 +53,19 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
   }
 
   const { readEffectiveConfig } = await import('../../profile-config.js');
-  checks.push(attempt('config', 'config_invalid', () => `${readEffectiveConfig(io.env).profiles.size} profile(s)`));
+  let profileCount: number | undefined;
+  checks.push(
+    attempt('config', 'config_invalid', () => {
+      const cfg = readEffectiveConfig(io.env);
+      profileCount = cfg.profiles.size + cfg.brokenProfiles.size;
+      if (cfg.brokenProfiles.size) {
+        const [name, problem] = [...cfg.brokenProfiles][0]!;
+        throw new AuthctlError('config_invalid', `profile "${name}" is invalid (the others work): ${problem}`);
+      }
+      return `${cfg.profiles.size} profile(s)`;
+    }),
+  );
+  if (profileCount === 0) checks.push({ level: 'warn', name: 'profiles', detail: 'none configured, so nothing can log in: add one with `authctl profile add NAME --issuer URL --client-id ID` (or `authctl login --issuer URL --client-id ID`)' });
   checks.push(nativeClientCheck());
   if (status) {
     checks.push(...agentChecks(status));
@@ -65,8 +77,18 @@ export async function run(_opts: DoctorOptions, io: CommandIO): Promise<number> 
   const style = styleFor(io.stdout, io.env);
   for (const c of checks) io.stdout.write(`${style.mark(c.level)} ${c.name}: ${terminalSafe(c.detail)}\n`);
   const firstFailure = checks.find((c) => c.level === 'fail');
-  if (!firstFailure) io.stdout.write(checks.some((c) => c.level === 'warn') ? 'No failures (see the warnings above).\n' : 'All checks passed.\n');
-  return firstFailure ? exitCodeFor(firstFailure.code ?? 'internal') : EXIT.ok;
+  const exit = firstFailure ? exitCodeFor(firstFailure.code ?? 'internal') : EXIT.ok;
+  io.stdout.write(summary(checks, firstFailure, exit) + '\n');
+  return exit;
+}
+
+/** The last line: the counts, and what to look at first. */
+export function summary(checks: Check[], firstFailure: Check | undefined, exit: number): string {
+  const count = (level: Check['level']) => checks.filter((c) => c.level === level).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const counts = `${count('ok')} ok, ${plural(count('warn'), 'warning')}, ${plural(count('fail'), 'failure')}`;
+  if (firstFailure) return `Summary: ${counts}; fix "${firstFailure.name}" first, the others may follow from it (exit ${exit}).`;
+  return count('warn') ? `Summary: ${counts}; authctl works (see the warnings above).` : `Summary: ${counts}; all checks passed.`;
 }
 
 /** What only the running agent knows: its peer check, its storage, its reading of the config. */

@@ -43,6 +43,13 @@ export async function run(opts: GitCredentialOptions, io: CommandIO): Promise<nu
 }
 
 async function get(opts: GitCredentialOptions, cred: GitCredential, io: CommandIO): Promise<number> {
+  // git always sends both; a person trying the helper by hand may send nothing.
+  if (!cred.protocol || !cred.host) {
+    io.stderr.write(
+      `authctl: git-credential get reads what git sends on stdin: "protocol=https" and "host=git.example.com" lines (optionally "path=..."), then an empty line (gitcredentials(7)); ${cred.protocol || cred.host ? `"${cred.protocol ? 'host' : 'protocol'}" is missing` : 'it got neither'}.\nTry: printf 'protocol=https\\nhost=git.example.com\\n\\n' | authctl git-credential get\n`,
+    );
+    return EXIT.usage;
+  }
   const profile = pickProfile(opts, cred, io);
   if (!profile) return EXIT.ok;
   if (!transportAllowsToken(cred)) {

@@ -35,6 +35,8 @@ export interface LoginOptions {
   web?: boolean;
   /** Terminal questions (start over?) are asked on stdin; tests set it. Default: stdin and stderr are terminals. */
   interactive?: boolean;
+  /** Print the agent's steps (provider calls, retries) on stderr. */
+  verbose?: boolean;
 }
 
 
@@ -45,9 +47,8 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
   }
   if (opts.issuer) {
     const name = opts.profile ?? 'default';
-    await saveProfile(io.env, name, { issuer: opts.issuer, clientId: opts.clientId!, scopes: opts.scopes.length ? opts.scopes : ['openid', 'offline_access'], audience: opts.audience });
+    await saveProfile(io, name, { issuer: opts.issuer, clientId: opts.clientId!, scopes: opts.scopes.length ? opts.scopes : ['openid', 'offline_access'], audience: opts.audience });
     opts = { ...opts, profile: name };
-    io.stderr.write(`Saved profile "${name}" (${opts.issuer}).\n`);
   }
   const interactive = opts.interactive ?? (io.stderrIsTTY && Boolean((io.stdin as { isTTY?: boolean }).isTTY));
   if (interactive && !opts.issuer && !opts.privileged && !opts.json && !(await confirmStartOver(opts, io))) return EXIT.ok;
@@ -57,6 +58,7 @@ export async function run(opts: LoginOptions, io: CommandIO, signal?: AbortSigna
   if (opts.scopes.length && !opts.issuer) body.scopes = opts.scopes;
   if (opts.audience && !opts.issuer) body.audience = opts.audience;
   if (opts.privileged) body.privileged = true;
+  if (opts.verbose) body.verbose = true;
   const stream = await openLoginStream(io.agent(), body);
   const onAbort = () => stream.cancel();
   signal?.addEventListener('abort', onAbort);
@@ -137,6 +139,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
         flow: flow as LoginOptions['flow'],
         noQr: values['no-qr'],
         web: values.web,
+        verbose: values.verbose,
       },
       io,
       abort.signal,

@@ -55,6 +55,10 @@ export class LoginScreen {
         return undefined;
       case 'waiting':
         return undefined;
+      case 'step':
+        // --verbose: the agent's steps, from the agent (shown without control characters).
+        if (!opts.json) io.stderr.write(`${io.stderrIsTTY ? '\r\x1b[K' : ''}authctl: agent: ${terminalSafe(ev.message)}\n`);
+        return undefined;
       case 'success': {
         this.stop();
         const style = styleFor(io.stderr, io.env);

@@ -6,7 +6,7 @@ export const LOGIN_SPEC = {
   name: 'login',
   summary: 'Sign in to a profile in the browser or with a device code; the agent keeps the refresh token',
   usage: [
-    'login [--profile P] [--issuer URL --client-id ID] [--scope S]... [--audience A] [--flow auto|browser|device] [--web | --no-browser] [--no-qr] [--json]',
+    'login [--profile P] [--issuer URL --client-id ID] [--scope S]... [--audience A] [--flow auto|browser|device] [--web | --no-browser] [--no-qr] [--json] [--verbose]',
     'login --profile P --privileged',
   ],
   flags: [
@@ -28,6 +28,7 @@ export const LOGIN_SPEC = {
     { name: 'no-browser', type: 'boolean', description: 'print the URL (and code), do not open a browser' },
     { name: 'no-qr', type: 'boolean', description: 'no QR code of the device-flow page on the terminal' },
     { ...JSON_FLAG, description: 'print the agent\'s login events as JSON lines on stdout' },
+    { name: 'verbose', type: 'boolean', description: "print the agent's steps for this login on stderr (provider calls, retries; never a secret)" },
     { name: 'privileged', type: 'boolean', description: 'the second sign-in for a separateGrant profile\'s privileged scopes' },
   ],
   details:

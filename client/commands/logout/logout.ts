@@ -30,7 +30,8 @@ export async function run(opts: LogoutOptions, io: CommandIO): Promise<number> {
       // The others were still logged out; the exit code is the first failure's.
       io.stderr.write(style.fail(`Could not log out of "${p.profile}": ${terminalSafe(p.error)}\n`));
       if (exit === EXIT.ok) exit = exitCodeFor(p.errorCode ?? 'internal');
-    } else if (p.revoked) io.stderr.write(style.ok(`Logged out of "${p.profile}" (the session was revoked at the provider).\n`));
+    } else if (p.orphaned) io.stderr.write(style.ok(`Logged out of "${p.profile}", a session left by a profile no longer in the config (${p.revoked ? 'revoked at the provider' : p.revokeError ? `revoking at the provider failed: ${terminalSafe(p.revokeError)}` : 'deleted'}).\n`));
+    else if (p.revoked) io.stderr.write(style.ok(`Logged out of "${p.profile}" (the session was revoked at the provider).\n`));
     else if (p.revokeError) io.stderr.write(style.warn(`Logged out of "${p.profile}" locally; revoking at the provider failed: ${terminalSafe(p.revokeError)}\n`));
     else io.stderr.write(style.ok(`Logged out of "${p.profile}" (there was no session to revoke).\n`));
   }

@@ -9,7 +9,7 @@ export const PROFILE_ADD_SPEC = {
   name: 'profile add',
   summary: 'Add a profile (an issuer and a client) to your config',
   usage: [
-    'profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default]',
+    'profile add NAME --issuer URL --client-id ID [--scope S]... [--audience A] [--resource R] [--param K=V]... [--min-valid N] [--default] [--force]',
     'profile add NAME --provider auth0|okta|entra|google|github|keycloak|generic|manual [--domain D] [--authorization-server ID] [--tenant T] [--base URL --realm R] [--device-endpoint U --token-endpoint U [--revocation-endpoint U]] [--client-secret S] ...',
     'profile add NAME --issuer URL --client-id ID --federation github-actions|gitlab|env|file [--federation-audience A] [--variable NAME] [--token-file PATH] [--exchange token-exchange|client-assertion] ...',
   ],
@@ -22,7 +22,8 @@ export const PROFILE_ADD_SPEC = {
     RESOURCE_FLAG,
     { name: 'param', type: 'string', value: 'K=V', repeatable: true, check: 'key=value', description: 'an extra authorization request parameter' },
     { name: 'min-valid', type: 'string', value: 'SECONDS', check: 'seconds', description: 'tokens handed out stay valid at least this long', example: '60' },
-    { name: 'default', type: 'boolean', description: 'make this the default profile' },
+    { name: 'default', type: 'boolean', description: 'make this the default profile (the first profile added becomes it anyway)' },
+    { name: 'force', type: 'boolean', description: 'replace a profile of that name; a new issuer or client id logs its session out first' },
     { name: 'provider', type: 'string', value: 'PROVIDER', choices: PROVIDERS, description: 'fill in the issuer and endpoints from a preset' },
     { name: 'domain', type: 'string', value: 'DOMAIN', description: 'the tenant domain (auth0, okta)', example: 'example.okta.com' },
     { name: 'authorization-server', type: 'string', value: 'ID', description: 'the Okta authorization server id', example: 'default' },
@@ -75,13 +76,25 @@ export const PROFILE_SHOW_SPEC = {
   group: 'Profiles and setup',
 } as const satisfies CommandSpec;
 
+export const PROFILE_USE_SPEC = {
+  name: 'profile use',
+  summary: 'Make a profile the default (written as defaultProfile)',
+  usage: ['profile use NAME'],
+  args: [NAME_ARG],
+  flags: [],
+  examples: [{ command: 'authctl profile use work', description: 'commands without --profile now use work' }],
+  exits: [0, 2],
+  related: ['profile list', 'status'],
+  group: 'Profiles and setup',
+} as const satisfies CommandSpec;
+
 export const PROFILE_REMOVE_SPEC = {
   name: 'profile remove',
-  summary: 'Remove a profile from your config',
+  summary: 'Remove a profile from your config, logging its session out first (revoked at the provider)',
   usage: ['profile remove NAME'],
   args: [NAME_ARG],
   flags: [],
-  examples: [{ command: 'authctl logout --profile old && authctl profile remove old', description: 'revoke its session first, then remove it' }],
+  examples: [{ command: 'authctl profile remove old', description: 'revoke its session, then remove it' }],
   exits: [0, 2],
   related: ['logout', 'profile list'],
   group: 'Profiles and setup',
@@ -89,8 +102,8 @@ export const PROFILE_REMOVE_SPEC = {
 
 export const PROFILE_SPEC = {
   name: 'profile',
-  summary: 'Add, list, show and remove profiles',
-  usage: ['profile add|list|show|remove ...'],
+  summary: 'Add, list, show, switch and remove profiles',
+  usage: ['profile add|list|show|use|remove ...'],
   flags: [],
   examples: [
     { command: 'authctl profile add work --issuer https://idp.example.com --client-id authctl-cli', description: 'add a profile' },
@@ -99,5 +112,5 @@ export const PROFILE_SPEC = {
   exits: [0, 2],
   related: ['login', 'status'],
   group: 'Profiles and setup',
-  subcommands: [PROFILE_ADD_SPEC, PROFILE_LIST_SPEC, PROFILE_SHOW_SPEC, PROFILE_REMOVE_SPEC],
+  subcommands: [PROFILE_ADD_SPEC, PROFILE_LIST_SPEC, PROFILE_SHOW_SPEC, PROFILE_USE_SPEC, PROFILE_REMOVE_SPEC],
 } as const satisfies CommandSpec;

@@ -48,8 +48,20 @@ export async function run(opts: SetupGitOptions, io: CommandIO): Promise<number>
   };
   git('--replace-all', key, '');
   git('--add', key, helperLine(opts.self ?? selfCommand(), profile));
-  io.stderr.write(`git now asks authctl (profile "${profile}") for ${url}.\n`);
+  io.stderr.write(`git now asks authctl (profile "${profile}") for ${url}: wrote ${key} in ${globalConfigFile(io.env, key)}.\n`);
   return EXIT.ok;
+}
+
+/** The file `git config --global` wrote the key to (git says, with --show-origin; it honours GIT_CONFIG_GLOBAL and XDG). */
+function globalConfigFile(env: CommandIO['env'], key: string): string {
+  try {
+    const out = execFileSync('git', ['config', '--global', '--show-origin', '--get-all', key], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const origin = /^file:(.*?)\t/.exec(out)?.[1];
+    if (origin) return origin;
+  } catch {
+    // Fall through to the usual place.
+  }
+  return env.GIT_CONFIG_GLOBAL || `${env.HOME ?? '~'}/.gitconfig`;
 }
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {

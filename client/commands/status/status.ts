@@ -14,12 +14,15 @@ export interface StatusOptions {
 
 export async function run(opts: StatusOptions, io: CommandIO, now = Date.now()): Promise<number> {
   const s = await io.agent().call<StatusResponse>('GET', '/v1/status');
+  // A config that is broken, wholly or in one profile, is a usage error (exit 2) even here.
+  const exit = s.configErrors?.length || s.brokenProfiles?.length ? EXIT.usage : EXIT.ok;
   if (opts.json) {
     io.stdout.write(JSON.stringify(s, null, 2) + '\n');
-    return EXIT.ok;
+    return exit;
   }
   io.stdout.write(renderStatus(s, now, styleFor(io.stdout, io.env)));
-  return EXIT.ok;
+  if (exit !== EXIT.ok) io.stderr.write(`authctl: the config has ${s.configErrors?.length ? 'an error' : 'an invalid profile'} (above): fix the file it names; \`authctl doctor\` checks the whole setup.\n`);
+  return exit;
 }
 
 interface Marked {
@@ -49,8 +52,10 @@ export function renderStatus(s: StatusResponse, now: number, style: Style = styl
   else if (s.forwardingSocket) lines.push(`forwarding socket: ${s.forwardingSocket} (for \`authctl ssh\`)`);
   if (s.network) lines.push(`network: ${networkText(s.network)}`);
   if (s.storage.warning) lines.push(marked('warn', s.storage.warning));
+  if (s.log) lines.push(`log: ${s.log.kind === 'file' ? `${s.log.path} (\`authctl logs\`)` : s.log.kind === 'journal' ? 'the journal (`journalctl --user -u authctl`)' : s.log.kind}`);
   for (const e of s.configErrors ?? []) lines.push(marked('fail', `config error: ${e}`));
-  if (!s.profiles.length) lines.push('', 'No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.');
+  for (const b of s.brokenProfiles ?? []) lines.push('', marked('fail', `${b.name}  INVALID: the other profiles work; this one cannot until its entry is fixed`), `  error:   ${b.error}`);
+  if (!s.profiles.length && !s.configErrors?.length && !s.brokenProfiles?.length) lines.push('', 'No profiles. Add one with `authctl profile add NAME --issuer URL --client-id ID`.');
   for (const p of s.profiles) {
     lines.push('', `${p.name}${p.name === s.defaultProfile ? ' (default)' : ''}  [${p.source}]`);
     lines.push(`  issuer:  ${p.issuer}`);
@@ -64,6 +69,8 @@ export function renderStatus(s: StatusResponse, now: number, style: Style = styl
       lines.push(`  privileged sign-in: in agent memory, ${left > 0 ? `ends in ${duration(left)}` : 'ended'}`);
     }
     if (p.error) lines.push(marked('fail', `error: ${p.error}`, '  '));
+    const loginHint = loginCommand(p);
+    if (loginHint) lines.push(`  log in:  ${loginHint}`);
     if (p.clockWarning) lines.push(marked('warn', p.clockWarning, '  '));
     for (const t of p.cachedTokens) {
       const left = t.expiresAt - Math.floor(now / 1000);
@@ -77,6 +84,13 @@ export function renderStatus(s: StatusResponse, now: number, style: Style = styl
   }
   // Subjects, issuers and errors come from outside: each line is shown without its control characters.
   return lines.map((l) => (typeof l === 'string' ? terminalSafe(l) : `${l.indent}${style.mark(l.level)} ${terminalSafe(l.text)}`)).join('\n') + '\n';
+}
+
+/** The command that logs a profile in, when it needs one (a CI profile never does). */
+function loginCommand(p: StatusResponse['profiles'][number]): string | undefined {
+  if (p.state === 'logged_in' || p.federation) return undefined;
+  if (p.state === 'unknown' && p.storedIn) return undefined; // a session exists, out of reach: the error line says what to do
+  return `authctl login --profile ${p.name}`;
 }
 
 function networkText(n: NonNullable<StatusResponse['network']>): string {

@@ -5,7 +5,7 @@ import type { CommandSpec } from '../../cli/spec.js';
 export const TOKEN_SPEC = {
   name: 'token',
   summary: 'Print a valid access token for a profile (the token alone on stdout)',
-  usage: ['token [--profile P] [--scope S]... [--audience A] [--resource R] [--min-valid SECONDS] [--privileged] [--json | --header | --env]'],
+  usage: ['token [--profile P] [--scope S]... [--audience A] [--resource R] [--min-valid SECONDS] [--privileged] [--json | --header | --env] [--verbose]'],
   flags: [
     PROFILE_FLAG,
     SCOPE_FLAG,
@@ -16,6 +16,7 @@ export const TOKEN_SPEC = {
     { ...JSON_FLAG, description: 'print {accessToken, tokenType, expiresAt, scopes, profile} as JSON' },
     { name: 'header', type: 'boolean', description: 'print an "Authorization: Bearer ..." header line' },
     { name: 'env', type: 'boolean', description: 'print a shell assignment (AUTHCTL_ACCESS_TOKEN=...)' },
+    { name: 'verbose', type: 'boolean', description: "print the agent's steps for this request on stderr (cache decisions, provider calls, retries; never a secret)" },
   ],
   details: 'Everything for people goes to stderr. With AUTHCTL_TOKEN set (a pre-issued token in CI) it prints that and contacts no agent.',
   examples: [

@@ -19,6 +19,8 @@ export interface TokenOptions {
   minValid?: number;
   privileged: boolean;
   format: 'plain' | 'json' | 'header' | 'env';
+  /** Print the agent's steps for this request on stderr. */
+  verbose?: boolean;
 }
 
 export function parseTokenArgs(argv: string[], env: CommandIO['env']): TokenOptions {
@@ -39,6 +41,7 @@ export function parseTokenArgs(argv: string[], env: CommandIO['env']): TokenOpti
     minValid,
     privileged: values.privileged,
     format: formats[0] ?? 'plain',
+    ...(values.verbose ? { verbose: true } : {}),
   };
 }
 
@@ -52,19 +55,29 @@ export async function run(opts: TokenOptions, io: CommandIO): Promise<number> {
   if (opts.scopes.length) req.scopes = opts.scopes;
   if (opts.minValid !== undefined) req.minValidSeconds = opts.minValid;
   if (opts.privileged) req.privileged = true;
+  if (opts.verbose) req.verbose = true;
   const send = (otp?: TokenRequest['otp']) => io.agent().call<TokenResponse>('POST', '/v1/token', otp ? { ...req, otp } : req);
   let token: TokenResponse;
   try {
     token = await send();
   } catch (e) {
+    printSteps(io, (e as AuthctlError)?.details?.steps);
     if (!(e instanceof AuthctlError) || e.code !== 'otp_required') throw e;
     // Only a privileged request gets here; the prompt module is loaded for it alone.
     const { answerChallenges } = await import('../../otp-prompt.js');
     token = await answerChallenges(e, io, send);
   }
+  printSteps(io, token.steps);
+  delete token.steps;
   if (token.warning) io.stderr.write(`authctl: warning: ${terminalSafe(token.warning)}\n`);
   io.stdout.write(formatToken(token, opts.format));
   return EXIT.ok;
+}
+
+/** `--verbose`: the agent's steps, one per line on stderr (they come from the agent: shown without control characters). */
+function printSteps(io: CommandIO, steps: unknown): void {
+  if (!Array.isArray(steps)) return;
+  for (const s of steps) io.stderr.write(`authctl: agent: ${terminalSafe(String(s))}\n`);
 }
 
 export function formatToken(t: TokenResponse, format: TokenOptions['format']): string {

@@ -58,7 +58,7 @@ export async function run(opts: VerifyOptions, io: CommandIO): Promise<number> {
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     if (e.code === 'jwks_unavailable') {
-      io.stderr.write(`authctl: cannot check the token: ${e.message} (issuer ${issuer})\n`);
+      io.stderr.write(`authctl: cannot check the token: ${e.message} (issuer ${issuer})\nIs the issuer URL right? Check the network and the provider with \`authctl doctor\`.\n`);
       return EXIT.idp;
     }
     io.stderr.write(`authctl: ${e.code === 'insufficient_scope' ? 'insufficient scope' : 'invalid token'}: ${e.message}\n`);
