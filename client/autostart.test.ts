@@ -36,8 +36,6 @@ describe('the environment an autostarted agent gets', () => {
       HTTPS_PROXY: 'http://proxy:3128',
       NO_PROXY: 'localhost',
       AUTHCTL_SYSTEM_CONFIG: '/extra.json',
-      // Not inherited: the agent's own (shared/agent-node-flags.ts AGENT_ENV).
-      MALLOC_ARENA_MAX: '2',
       AUTHCTL_SOCK: '/run/user/1000/authctl/agent.sock',
     });
   });

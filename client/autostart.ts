@@ -9,7 +9,7 @@
  * NODE_EXTRA_CA_CERTS): it gets an allow-listed copy (agentEnvironment). It reports on a
  * pipe (fd 3) whether it started, and why not, so this command can say so.
  */
-import { AGENT_ENV, AGENT_NODE_FLAGS } from '../shared/agent-node-flags.js';
+import { AGENT_NODE_FLAGS } from '../shared/agent-node-flags.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -41,7 +41,6 @@ const PASSED = new Set([
 export function agentEnvironment(env: Record<string, string | undefined>, socketPath: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && (PASSED.has(k) || k.startsWith('LC_'))) out[k] = v;
-  Object.assign(out, AGENT_ENV);
   out.AUTHCTL_SOCK = socketPath;
   return out;
 }
