@@ -9,6 +9,7 @@
  * NODE_EXTRA_CA_CERTS): it gets an allow-listed copy (agentEnvironment). It reports on a
  * pipe (fd 3) whether it started, and why not, so this command can say so.
  */
+import { AGENT_NODE_FLAGS } from '../shared/agent-node-flags.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -49,7 +50,7 @@ export type StartReport = { started: true } | { alreadyRunning: true } | { error
 
 export async function startAgent(socketPath: string, reachable: () => Promise<boolean>, env: Record<string, string | undefined> = process.env): Promise<void> {
   const main = fileURLToPath(new URL('../../bin/authctl.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'daemon', '--foreground', '--log', 'file', '--report-fd', '3'], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, main, 'daemon', '--foreground', '--log', 'file', '--report-fd', '3'], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     env: agentEnvironment(env, socketPath),

@@ -52,3 +52,47 @@ describe('createLogger', () => {
     expect(written).toContain('"token":"[redacted]"');
   });
 });
+
+describe('audit lines off the request path', () => {
+  it('are queued, not written during the request, and all written in order by close()', async () => {
+    const { createLogger } = await import('./log.js');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'authctl-audit-'));
+    try {
+      const file = join(dir, 'agent.log');
+      const log = createLogger({ kind: 'file', path: file }, new Redactor());
+      const before = Date.now();
+      for (let i = 0; i < 600; i += 1) log.audit({ outcome: 'cached', n: i });
+      // More than one batch was due (FLUSH_AT_LENGTH), but none waits for the file.
+      await log.close();
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"category":"audit"')).map((l) => JSON.parse(l) as { n: number; timestamp: string });
+      expect(lines.map((l) => l.n)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+      // Each line keeps the time it happened, not the time it was written.
+      expect(Date.parse(lines[0]!.timestamp)).toBeGreaterThanOrEqual(before - 1);
+      log.audit({ outcome: 'late' });
+      expect(readFileSync(file, 'utf8')).not.toContain('"late"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the queue hands a batch over after FLUSH_AFTER_MS or at FLUSH_AT_LENGTH, never inside push', async () => {
+    const { AuditQueue, FLUSH_AFTER_MS, FLUSH_AT_LENGTH } = await import('./audit-queue.js');
+    const written: number[] = [];
+    const q = new AuditQueue((e) => written.push(e.n as number), () => 1000);
+    q.push({ n: 0 });
+    q.push({ n: 1 });
+    expect(written).toEqual([]);
+    expect(q.pending).toBe(2);
+    await new Promise((r) => setTimeout(r, FLUSH_AFTER_MS + 30));
+    expect(written).toEqual([0, 1]);
+    for (let i = 2; i < 2 + FLUSH_AT_LENGTH; i += 1) q.push({ n: i });
+    expect(written).toHaveLength(2 + FLUSH_AT_LENGTH);
+    expect(q.pending).toBe(0);
+    q.push({ n: -1 });
+    q.flush();
+    expect(written.at(-1)).toBe(-1);
+  });
+});

@@ -1,11 +1,14 @@
 /**
  * Logging through winston as JSON lines, with a redaction format that runs on every
  * entry: values under secret-looking keys are dropped, and any string that merely
- * contains a token the agent has seen is masked. Audit events are their own category.
+ * contains a token the agent has seen is masked. Audit events are their own category,
+ * and they are written off the request path: queued with the time they happened and
+ * handed to winston in batches (audit-queue.ts), all of them before close() returns.
  */
 import winston from 'winston';
 import { mkdirSync, chmodSync, openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AuditQueue } from './audit-queue.js';
 
 const SECRET_KEYS = /^(access_?token|refresh_?token|id_?token|device_?code|token|secret|password|code|otp|api_?key|authorization|cookie)$/i;
 const MASK = '[redacted]';
@@ -113,7 +116,7 @@ export function createLogger(dest: LogDestination, redactor: Redactor, level = p
   if (dest.kind === 'silent') transports.push(new winston.transports.Stream({ stream: process.stderr, silent: true }));
   const w = winston.createLogger({
     level,
-    format: winston.format.combine(winston.format.timestamp(), redact(), winston.format.json()),
+    format: winston.format.combine(keptTimestamp(), redact(), winston.format.json()),
     transports,
   });
   // After close (shutdown), late lines are dropped instead of throwing "write after end".
@@ -124,14 +127,20 @@ export function createLogger(dest: LogDestination, redactor: Redactor, level = p
     if (w.isLevelEnabled(level)) backlog.wrote();
     w.log(level, m, meta);
   };
+  const info = at('info');
+  const audits = new AuditQueue((event, time) => info('audit', { category: 'audit', ...event, timestamp: new Date(time).toISOString() }));
   return {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
     debug: at('debug'),
-    audit: (event) => at('info')('audit', { category: 'audit', ...event }),
+    audit: (event) => {
+      if (!closed) audits.push(event);
+    },
     close: async () => {
       if (closed) return;
+      // Every queued audit line goes to winston before anything is ended.
+      audits.flush();
       closed = true;
       // winston's File transport, ended while it rotates or waits for a drain, writes after
       // end (an uncaught error) and loses those lines: let it take every line first.
@@ -170,6 +179,12 @@ function fileBacklog(file?: winston.transport): { wrote(): void; drained(ms: num
       }),
   };
 }
+
+/** winston's timestamp format, except that a line queued earlier keeps the time it happened. */
+const keptTimestamp = winston.format((info) => {
+  if (typeof info.timestamp !== 'string') info.timestamp = new Date().toISOString();
+  return info;
+});
 
 const SYSLOG_PRIORITY: Record<string, number> = { error: 3, warn: 4, info: 6, debug: 7 };
 const MESSAGE = Symbol.for('message');

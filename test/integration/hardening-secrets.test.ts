@@ -15,7 +15,7 @@ import { AgentClient } from '../../client/agent-client.js';
 import { createLogger, Redactor } from '../../daemon/log.js';
 import { EXIT } from '../../shared/errors.js';
 import { makeTestHome, type TestHome } from '../fixtures/agent-home.js';
-import { auditEvents, cliAs, startBuiltAgent, type AgentProcess, type RunResult } from '../fixtures/agent-as-user.js';
+import { auditEvents, cliAs, startBuiltAgent, waitFor, type AgentProcess, type RunResult } from '../fixtures/agent-as-user.js';
 import { startTestIdp, type TestIdp } from '../fixtures/idp.js';
 import { loginThroughAgent } from '../fixtures/login.js';
 import { SecretWitness } from '../fixtures/secret-witness.js';
@@ -95,6 +95,8 @@ describe('secrets stay out of logs, errors and output', () => {
     expect(scoped.code, scoped.stderr).toBe(0);
     witness.see('scoped access token', scoped.stdout.trim());
 
+    // Audit lines are written off the request path, in batches (daemon/audit-queue.ts): wait for them.
+    await waitFor('the audit lines of every request', () => auditEvents(home.logs()).some((e) => e.peerPid === scoped.pid));
     const audit = auditEvents(home.logs());
     for (const r of [plain, json, header, env]) {
       expect(audit.find((e) => e.peerPid === r.pid)).toMatchObject({

@@ -4,6 +4,7 @@
  * the real `systemd-analyze verify` on the units it wrote, golden files for `--print`, and
  * python3's plistlib (an XML property-list parser) on the rendered LaunchAgent.
  */
+import { AGENT_NODE_FLAGS } from '../../shared/agent-node-flags.js';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSync, lstatSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,7 +86,7 @@ describe('authctl service install --print', () => {
     const dict = JSON.parse(parsed.stdout);
     expect(dict).toMatchObject({
       Label: 'authctl.agent',
-      ProgramArguments: [process.execPath, CLI, 'daemon', '--foreground', '--log', 'file'],
+      ProgramArguments: [process.execPath, ...AGENT_NODE_FLAGS, CLI, 'daemon', '--foreground', '--log', 'file'],
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
       Umask: 0o077,
@@ -103,7 +104,7 @@ describe('authctl service install / uninstall (systemd, offline)', () => {
     expect(r.stderr).toContain(`wrote ${socket}`);
     expect(r.stderr).toContain('not reachable from here');
     expect(statSync(service).mode & 0o777).toBe(0o644);
-    expect(readFileSync(service, 'utf8')).toContain(`ExecStart=${process.execPath} ${CLI} daemon --foreground\n`);
+    expect(readFileSync(service, 'utf8')).toContain(`ExecStart=${process.execPath} ${AGENT_NODE_FLAGS.join(' ')} ${CLI} daemon --foreground\n`);
     expect(readlinkSync(join(unitDir(), 'sockets.target.wants', 'authctl.socket'))).toBe(socket);
 
     const verify = spawnSync('systemd-analyze', ['verify', '--user', socket, service], { env: home.env, encoding: 'utf8' });

@@ -7,11 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthctlError } from '../../../shared/errors.js';
+import { AGENT_NODE_FLAGS } from '../../../shared/agent-node-flags.js';
 
 export const MARKER = 'Written by `authctl service install`; `authctl service uninstall` removes it.';
 export const LAUNCHD_LABEL = 'authctl.agent';
 
-/** What the service runs: `<node> <authctl> daemon --foreground`. */
+/** What the service runs: `<node> <agent node flags> <authctl> daemon --foreground`. */
 export interface Executables {
   node: string;
   authctl: string;
@@ -34,7 +35,7 @@ export function currentExecutables(): Executables {
 }
 
 export function renderSystemdUnits(exe: Executables): { socket: string; service: string } {
-  const values = { NODE: systemdWord(exe.node), AUTHCTL: systemdWord(exe.authctl) };
+  const values = { NODE: systemdWord(exe.node), NODE_FLAGS: AGENT_NODE_FLAGS.map(systemdWord).join(' '), AUTHCTL: systemdWord(exe.authctl) };
   return {
     socket: `# ${MARKER}\n${fill(template('systemd/authctl.socket'), {})}`,
     service: `# ${MARKER}\n${fill(template('systemd/authctl.service'), values)}`,
@@ -42,7 +43,7 @@ export function renderSystemdUnits(exe: Executables): { socket: string; service:
 }
 
 export function renderLaunchdPlist(exe: Executables, logDir: string): string {
-  const text = fill(template(`launchd/${LAUNCHD_LABEL}.plist`), { NODE: xmlText(exe.node), AUTHCTL: xmlText(exe.authctl), LOG_DIR: xmlText(logDir) });
+  const text = fill(template(`launchd/${LAUNCHD_LABEL}.plist`), { NODE: xmlText(exe.node), NODE_FLAGS: AGENT_NODE_FLAGS.map((f) => `    <string>${xmlText(f)}</string>\n`).join(''), AUTHCTL: xmlText(exe.authctl), LOG_DIR: xmlText(logDir) });
   // The marker goes after the XML declaration, which must stay first.
   const declEnd = text.indexOf('?>') + 2;
   return `${text.slice(0, declEnd)}\n<!-- ${MARKER} -->${text.slice(declEnd)}`;
