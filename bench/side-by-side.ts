@@ -19,9 +19,14 @@ const SOCKET_PER_ROUND = 250;
 const SOCKET_WARMUP = 200;
 
 const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
-/** What the installed command runs: bin/<name> when a native client is built there, else the .js by its #! line. */
+const nativeBuild = (name: string) => fileURLToPath(new URL(`../../native/client/build/${name}`, import.meta.url));
+/**
+ * What the installed command runs: an npm install copies the native client (built at
+ * native/client/build/) over bin/<name>; a checkout keeps the Node launchers there, so the
+ * built client is measured directly, else the Node entry by its #! line.
+ */
 export function userFacing(name: string): string {
-  return existsSync(bin(name)) ? bin(name) : bin(`${name}.js`);
+  return existsSync(nativeBuild(name)) ? nativeBuild(name) : bin(`${name}.js`);
 }
 
 export interface Contenders {
@@ -79,8 +84,9 @@ export async function measureExecPaths(c: Contenders, out: SideBySide): Promise<
   const variants: ExecVariant[] = [
     { key: 'authctl token', command: userFacing('authctl'), args: ['token'], env: c.env, expect: JWT_LINE },
     { key: 'authctl token (Node)', command: process.execPath, args: [bin('authctl.js'), 'token'], env: c.env, expect: JWT_LINE },
-    { key: 'authctl git-credential get', command: userFacing('git-credential-authctl'), args: ['get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
-    { key: 'authctl git-credential get (Node)', command: process.execPath, args: [bin('authctl.js'), 'git-credential', 'get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
+    // As setup-git writes the helper: with --profile (the native client answers that form).
+    { key: 'authctl git-credential get', command: userFacing('git-credential-authctl'), args: ['--profile', 'main', 'get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
+    { key: 'authctl git-credential get (Node)', command: process.execPath, args: [bin('authctl.js'), 'git-credential', '--profile', 'main', 'get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
     { key: 'node -e 0', command: process.execPath, args: ['-e', '0'], env: c.env },
     { key: '/bin/true', command: '/bin/true', args: [], env: c.env },
   ];
