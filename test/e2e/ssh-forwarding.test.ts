@@ -7,7 +7,7 @@
  * login typed remotely runs in the local agent, every answer is audited with the
  * destination, and `--print-config` works with plain `ssh -F`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
@@ -264,8 +264,11 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(raw.received).toMatch(/^HTTP\/1.1 403/);
     expect(raw.received).toContain('"error":"forwarding_refused"');
     expect(raw.received).toContain('logging out is not allowed from a remote host');
-    const audited = auditEvents(home.logs()).filter((e) => e.event === 'forwarded' && e.peerPid === raw.pid);
-    expect(audited).toEqual([expect.objectContaining({ destination: 'unknown', route: 'POST /v1/logout', status: 403 })]);
+    // Audit lines are written off the request path, a moment after the answer (daemon/audit-queue.ts).
+    await vi.waitFor(() => {
+      const audited = auditEvents(home.logs()).filter((e) => e.event === 'forwarded' && e.peerPid === raw.pid);
+      expect(audited).toEqual([expect.objectContaining({ destination: 'unknown', route: 'POST /v1/logout', status: 403 })]);
+    }, { timeout: 5000, interval: 50 });
   });
 
   it('audits every forwarded answer as remote, with the ssh destination', () => {

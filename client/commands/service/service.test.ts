@@ -56,7 +56,7 @@ describe('rendering', () => {
 
   it('fills the service unit with quoted absolute paths and marks both units as ours', () => {
     const { socket, service } = renderSystemdUnits(exe);
-    expect(service).toContain('ExecStart="/opt/node dir/bin/node" /opt/a&b/bin/authctl.js daemon --foreground\n');
+    expect(service).toContain('ExecStart="/opt/node dir/bin/node" --max-semi-space-size=1 /opt/a&b/bin/authctl.js daemon --foreground\n');
     expect(isOurs(socket) && isOurs(service)).toBe(true);
     expect(service).not.toMatch(/\{\{/);
   });
