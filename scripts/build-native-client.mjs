@@ -62,8 +62,16 @@ export function buildNativeClient(root, { verbose = false } = {}) {
     `-DAUTHCTL_ROOT=${cString(root)}`, `-DAUTHCTL_NODE_PATH=${cString(process.execPath)}`,
     '-o', binary, ...SOURCES.map((s) => path.join(srcDir, s)),
   ];
-  const r = spawnSync(cc, args, { encoding: 'utf8', timeout: 120_000, stdio: verbose ? 'inherit' : 'pipe' });
-  fs.writeFileSync(logFile, `$ ${[cc, ...args].join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+  const compile = (extra) => {
+    const r = spawnSync(cc, [...extra, ...args], { encoding: 'utf8', timeout: 120_000, stdio: verbose ? 'inherit' : 'pipe' });
+    fs.appendFileSync(logFile, `$ ${[cc, ...extra, ...args].join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+    return r;
+  };
+  // Linked statically where the C library allows it (Linux with libc.a): no dynamic loader at
+  // each start, measured 0.15 ms of a 1.5 ms exec on a 2-core VM. Elsewhere (macOS, a distro
+  // without a static libc) the same sources, linked dynamically.
+  let r = process.platform === 'linux' ? compile(['-static']) : undefined;
+  if (!r || r.error || r.status !== 0) r = compile([]);
   const fail = (reason) => {
     fs.rmSync(binary, { force: true });
     restoreLaunchers();
