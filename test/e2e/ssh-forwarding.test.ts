@@ -190,65 +190,58 @@ describe('authctl ssh: remote hosts use the local agent', () => {
     expect(await t.exit).toBe(0);
   }, 120_000);
 
-  it('runs `authctl login` typed on the remote host in the local agent (device flow)', async () => {
-    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', '--profile', 'fresh', '--json', '--flow', 'device'], {
+  type LoginLine = { event: string; flow?: string; url?: string; redirectUri?: string; userCode?: string; profile?: string };
+
+  /** `authctl ssh … authctl login ARGS --json`, answering its events from this machine as they come. */
+  async function remoteLogin(args: string[], answer: (ev: LoginLine) => Promise<unknown> | undefined) {
+    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', ...args, '--json'], {
       env: home.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    const approvals: Promise<void>[] = [];
+    const events: LoginLine[] = [];
+    const answers: Array<Promise<unknown> | undefined> = [];
     remote.stdout.on('data', (d) => {
       const before = stdout;
       stdout += d;
       for (const line of stdout.slice(before.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) {
-        const ev = JSON.parse(line);
-        if (ev.event === 'verification') approvals.push(idp.approveDevice(ev.userCode));
+        const ev = JSON.parse(line) as LoginLine;
+        events.push(ev);
+        answers.push(answer(ev));
       }
     });
     remote.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => remote.on('close', resolve));
-    await Promise.all(approvals);
-    expect(code, stderr).toBe(0);
-    expect(stdout).toContain('"event":"success"');
-    // The session is the local agent's: a local token for the profile works without another login.
-    const local = await runCli(['token', '--profile', 'fresh'], home.env);
+    await Promise.all(answers);
+    return { code, stderr, events };
+  }
+
+  /** The session is the local agent's: a local token works without another login, and the remote account holds nothing. */
+  async function expectSessionHereOnly(profile: string) {
+    const local = await runCli(['token', '--profile', profile], home.env);
     expect(local.code, local.stderr).toBe(0);
     expect(filesUnder(sshd.user.home).filter((f) => !['askpass', 'code'].includes(f))).toEqual(['.ssh/authorized_keys']);
+  }
+
+  it('runs `authctl login` typed on the remote host in the local agent (device flow)', async () => {
+    const r = await remoteLogin(['--profile', 'fresh', '--flow', 'device'], (ev) => (ev.event === 'verification' ? idp.approveDevice(ev.userCode!) : undefined));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.at(-1)).toMatchObject({ event: 'success', profile: 'fresh' });
+    await expectSessionHereOnly('fresh');
   }, 90_000);
 
   it('runs `authctl login` typed on the remote host through the browser flow of the local agent', async () => {
     // No --flow: the remote shell has no browser (an SSH session), but the agent is on this
     // machine, so the URL printed remotely is the one to click here, and its loopback redirect
     // lands on this machine's agent. The IdP's real pages are driven from here.
-    const remote = spawn(process.execPath, [CLI, 'ssh', '-F', sshd.clientConfig, sshd.alias, 'authctl', 'login', '--profile', 'clicked', '--json'], {
-      env: home.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const events: Array<{ event: string; flow?: string; url?: string; redirectUri?: string }> = [];
-    const approvals: Promise<unknown>[] = [];
-    remote.stdout.on('data', (d) => {
-      const before = stdout;
-      stdout += d;
-      for (const line of stdout.slice(before.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) {
-        const ev = JSON.parse(line);
-        events.push(ev);
-        if (ev.event === 'authorize') approvals.push(idp.approveAuthorization(ev.url));
-      }
-    });
-    remote.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => remote.on('close', resolve));
-    await Promise.all(approvals);
-    expect(code, stderr).toBe(0);
-    expect(events.find((e) => e.event === 'flow')).toMatchObject({ flow: 'browser' });
-    expect(events.map((e) => e.event)).not.toContain('verification');
-    expect(new URL(events.find((e) => e.event === 'authorize')!.redirectUri!).hostname).toBe('127.0.0.1');
-    expect(events.at(-1)).toMatchObject({ event: 'success', profile: 'clicked' });
-    const local = await runCli(['token', '--profile', 'clicked'], home.env);
-    expect(local.code, local.stderr).toBe(0);
-    expect(filesUnder(sshd.user.home).filter((f) => !['askpass', 'code'].includes(f))).toEqual(['.ssh/authorized_keys']);
+    const r = await remoteLogin(['--profile', 'clicked'], (ev) => (ev.event === 'authorize' ? idp.approveAuthorization(ev.url!) : undefined));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.find((e) => e.event === 'flow')).toMatchObject({ flow: 'browser' });
+    expect(r.events.map((e) => e.event)).not.toContain('verification');
+    expect(new URL(r.events.find((e) => e.event === 'authorize')!.redirectUri!).hostname).toBe('127.0.0.1');
+    expect(r.events.at(-1)).toMatchObject({ event: 'success', profile: 'clicked' });
+    await expectSessionHereOnly('clicked');
   }, 90_000);
 
   it('refuses a nested `authctl ssh` on the remote host, which has no agent of its own to forward', async () => {
