@@ -20,6 +20,13 @@ export interface TokenRequest {
   federation?: FederationInput;
   /** `--verbose`: send back the agent's steps for this request (`steps`, also on an error). */
   verbose?: boolean;
+  /**
+   * Instead of `profile`: docker's server URL as the credential helper reads it on stdin. The
+   * agent picks the profile as `docker-credential get` does (shared/registry.ts) and adds
+   * `registryUsername` to the answer; none listing it, or plain http to a host that is not
+   * this machine, is a 404 `no_matching_profile` (the native client then hands over to Node).
+   */
+  registry?: string;
 }
 
 export interface TokenResponse {
@@ -39,6 +46,8 @@ export interface TokenResponse {
   warning?: string;
   /** Only when the request asked (`verbose`): the agent's steps, for people; never a secret. */
   steps?: string[];
+  /** Only for a `registry` request: the username docker sends with the token. */
+  registryUsername?: string;
 }
 
 export type OtpMethodName = 'totp' | 'yubikey';
