@@ -6,7 +6,8 @@
  * agent that does not answer, any error the agent sends (login required, an OTP challenge,
  * federation input), an answer it cannot vouch for -- is handed to the Node CLI by exec with
  * the same arguments and environment, so only the speed differs. It also answers the kubectl
- * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`.
+ * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`,
+ * and docker's `get` with the profile the agent resolves for the registry.
  *
  * AUTHCTL_NATIVE_TRACE=1 says on stderr which of the two answered (tests, `authctl doctor`);
  * AUTHCTL_NATIVE_NODE names the program to exec instead of `node` (the fuzz test).
@@ -630,6 +631,70 @@ static void git_credential_command(int argc, char **argv) {
   finish(&out, &err);
 }
 
+/* JavaScript's String.prototype.trim() for ASCII: tab, LF, VT, FF, CR and space. */
+static int js_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/*
+ * `authctl docker-credential get` (and `docker-credential-authctl get`): docker-credential.ts
+ * get(). The server URL comes on stdin; the agent picks the profile from the config it holds
+ * (POST /v1/token with `registry`, shared/registry.ts) and names the username. No profile, an
+ * insecure transport, AUTHCTL_TOKEN, any other error or any unusual byte: Node's, which then
+ * words it exactly as it does without this client.
+ */
+static void docker_credential_command(int argc, char **argv) {
+  static const char *const username_path[] = {"registryUsername"};
+  struct json_query q;
+  struct token_response tok;
+  struct http_response http;
+  const char *url;
+  size_t start = 0, end;
+
+  if (argc != 1 || strcmp(argv[0], "get") != 0) handoff("docker operation");
+  if (env_nonempty("AUTHCTL_TOKEN")) handoff("AUTHCTL_TOKEN");
+  /* readAll(): the whole of stdin, bounded, kept for a replay. */
+  stdin_consumed = 1;
+  for (;;) {
+    ssize_t r;
+    if (stdin_seen_len == sizeof stdin_seen) handoff("docker input too long");
+    r = read(0, stdin_seen + stdin_seen_len, sizeof stdin_seen - stdin_seen_len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) handoff("stdin");
+    if (r == 0) break;
+    stdin_seen_len += (size_t)r;
+  }
+  end = stdin_seen_len;
+  while (start < end && js_space(stdin_seen[start])) start++;
+  while (end > start && js_space(stdin_seen[end - 1])) end--;
+  if (end - start > MAX_ARG) handoff("docker server URL");
+  /* A copy with its NUL, so the replay still has every byte as read. */
+  memcpy(scratch.p, stdin_seen + start, end - start);
+  scratch.p[end - start] = '\0';
+  if (!plain_ascii(scratch.p) || memchr(stdin_seen + start, '\0', end - start)) handoff("docker server URL");
+  url = strdup(scratch.p);
+  if (!url) handoff("memory");
+
+  puts_(&request, "{\"registry\":");
+  put_json_string(&request, url);
+  puts_(&request, "}");
+  ask_agent(&tok, &http);
+  err.len = 0; /* docker shows stdout only; the Node client prints no warning here either */
+  q.path = username_path, q.depth = 1;
+  if (json_query(http.body, http.body_len, 0, &q, 1) != PARSE_OK || q.kind != 's') handoff("answer");
+  /* Canonical spans are JSON.stringify's own bytes; anything but printable ASCII is Node's to print. */
+  memcpy(scratch.p, q.value.p, q.value.len), scratch.p[q.value.len] = '\0';
+  if (!plain_ascii(scratch.p)) handoff("registry username");
+  memcpy(scratch.p, tok.access_token.p, tok.access_token.len), scratch.p[tok.access_token.len] = '\0';
+  if (!plain_ascii(scratch.p)) handoff("token");
+  puts_(&out, "{\"ServerURL\":");
+  put_json_string(&out, url);
+  puts_(&out, ",\"Username\":\"");
+  put(&out, q.value.p, q.value.len);
+  puts_(&out, "\",\"Secret\":\"");
+  put(&out, tok.access_token.p, tok.access_token.len);
+  puts_(&out, "\"}\n");
+  finish(&out, &err);
+}
+
 static const char *base_name(const char *p) {
   const char *slash = strrchr(p, '/');
   return slash ? slash + 1 : p;
@@ -647,11 +712,12 @@ int main(int argc, char **argv) {
   }
   if (strcmp(self, "docker-credential-authctl") == 0) {
     node_entry = "docker-credential-authctl.js";
-    handoff("docker-credential");
+    docker_credential_command(argc - 1, argv + 1);
   }
   if (argc >= 2 && strcmp(argv[1], "token") == 0) token_command(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "kube") == 0) kube_command(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "git-credential") == 0) git_credential_command(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "docker-credential") == 0) docker_credential_command(argc - 2, argv + 2);
   handoff("command");
   return 1;
 }

@@ -14,6 +14,7 @@ import { loginViaCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { NATIVE_DIR, nativeBuilt, runNative, runNode } from '../fixtures/native-client.js';
 import { execFileSync, spawn } from 'node:child_process';
+import { request } from 'node:http';
 
 let idp: TestIdp;
 let home: TestHome;
@@ -27,8 +28,8 @@ beforeAll(async () => {
     storage: 'file',
     defaultProfile: 'p',
     profiles: {
-      p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read'], match: [{ host: 'git.example.invalid' }], registries: ['registry.example.invalid'] },
-      q: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'] },
+      p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read'], match: [{ host: 'git.example.invalid' }], registries: ['registry.example.invalid', '127.0.0.1:5000'], registryUsername: 'robot"x\\y' },
+      q: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'], registries: ['q-registry.example.invalid'] },
     },
   });
   agent = await spawnAgent(home.env, home.socket);
@@ -65,6 +66,10 @@ const KUBE_GO_STYLE = JSON.stringify(
 
 const GIT_REQUEST = 'capability[]=authtype\nprotocol=https\nhost=git.example.invalid\n\n';
 const GIT_ANSWER = /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/;
+
+/** docker-credential.ts get(): JSON.stringify's bytes, with the profile p's registryUsername and a JWT. */
+const DOCKER_ANSWER = (serverUrl: string) =>
+  new RegExp(`^${JSON.stringify({ ServerURL: serverUrl, Username: 'robot"x\\y' }).slice(0, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},"Secret":"[\\w.-]+"\\}\\n$`);
 
 const CASES: Case[] = [
   { name: 'plain', args: ['token'], answeredBy: 'native', code: 0 },
@@ -137,8 +142,20 @@ const CASES: Case[] = [
     code: 0,
     stdout: /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/,
   },
-  { name: 'docker-credential get (stdin reaches Node intact)', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', answeredBy: 'node', code: 0, stdout: /"Secret":"[\w.-]+"/ },
-  { name: 'docker-credential get, unknown registry (1)', command: 'docker-credential-authctl', args: ['get'], input: 'other.example.invalid', answeredBy: 'node', code: 1 },
+  // docker's helper: the agent picks the profile from the registry (shared/registry.ts), the native client prints.
+  { name: 'docker-credential-authctl get', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid') },
+  { name: 'authctl docker-credential get, a URL with a path, trailing newline', args: ['docker-credential', 'get'], input: 'https://Registry.Example.invalid/v2/\n', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('https://Registry.Example.invalid/v2/') },
+  { name: 'docker: quotes and backslashes escaped as JSON.stringify does', command: 'docker-credential-authctl', args: ['get'], input: ' \tregistry.example.invalid/a"b\\c \r\n', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid/a"b\\c') },
+  { name: 'docker: plain http to this machine', command: 'docker-credential-authctl', args: ['get'], input: 'http://127.0.0.1:5000', answeredBy: 'native', code: 0 },
+  { name: 'docker: unknown registry, stdin replayed (1)', command: 'docker-credential-authctl', args: ['get'], input: 'other.example.invalid', answeredBy: 'node', code: 1, stdout: /^credentials not found in native keychain\n$/ },
+  { name: 'docker: plain http to another host, stdin replayed (1)', command: 'docker-credential-authctl', args: ['get'], input: 'http://registry.example.invalid', answeredBy: 'node', code: 1, stdout: /^credentials not found in native keychain\n$/ },
+  { name: 'docker: nothing on stdin (1)', command: 'docker-credential-authctl', args: ['get'], input: '', answeredBy: 'node', code: 1 },
+  { name: 'docker: login required (3)', command: 'docker-credential-authctl', args: ['get'], input: 'q-registry.example.invalid', answeredBy: 'node', code: 3, stdout: /login/ },
+  { name: 'docker: no agent (6)', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', env: { AUTHCTL_SOCK: '/nonexistent-authctl/agent.sock' }, answeredBy: 'node', code: 6 },
+  { name: 'docker: a pre-issued token', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', env: { AUTHCTL_TOKEN: 'pre.issued' }, answeredBy: 'node', code: 0, stdout: /"Secret":"pre\.issued"/ },
+  { name: 'docker: not ASCII (JavaScript trims U+00A0)', command: 'docker-credential-authctl', args: ['get'], input: '\u00a0registry.example.invalid\u00a0', answeredBy: 'node', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid') },
+  { name: 'docker: list', command: 'docker-credential-authctl', args: ['list'], answeredBy: 'node', code: 0, stdout: /"127\.0\.0\.1:5000":"robot/ },
+  { name: 'docker: get with an extra argument (2)', args: ['docker-credential', 'get', 'x'], input: 'registry.example.invalid', answeredBy: 'node', code: 2 },
 ];
 
 describe('native client: the same bytes and exit codes as the Node CLI', () => {
@@ -217,4 +234,28 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     expect(body.accessToken.split('.')).toHaveLength(3);
     expect((await runNode('authctl', ['token'], home.env)).stdout).toBe(`${body.accessToken}\n`);
   });
+  it('POST /v1/token with `registry`: the agent resolves the profile as docker-credential.ts does', async () => {
+    const matched = await post({ registry: 'https://REGISTRY.example.invalid/v2/' });
+    expect(matched.status).toBe(200);
+    expect(matched.body).toMatchObject({ profile: 'p', registryUsername: 'robot"x\\y', tokenType: 'Bearer' });
+    expect(await post({ registry: 'other.example.invalid' })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ registry: 'http://registry.example.invalid' })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ registry: 5 })).toMatchObject({ status: 400, body: { error: 'bad_request', message: '"registry" must be a string' } });
+    expect(await post({ registry: 'registry.example.invalid', profile: 'q' })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    // Without `registry` the answer carries no registryUsername: nothing changes for other callers.
+    expect((await post({ profile: 'p' })).body).not.toHaveProperty('registryUsername');
+  });
 });
+
+/** One request on the real agent's socket, as any client in any language would send it. */
+function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: home.socket, method: 'POST', path: '/v1/token', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
