@@ -167,6 +167,25 @@ static void put_json_string(struct buf *b, const char *s) {
   puts_(b, "\"");
 }
 
+/* Printable ASCII throughout (a span is not NUL-terminated). */
+static int plain_span(struct span v) {
+  size_t i;
+  for (i = 0; i < v.len; i++)
+    if ((unsigned char)v.p[i] < 0x20 || (unsigned char)v.p[i] > 0x7e) return 0;
+  return 1;
+}
+
+/* A JSON string of a printable ASCII span (plain_span checked it). */
+static void put_json_span(struct buf *b, struct span v) {
+  size_t i;
+  puts_(b, "\"");
+  for (i = 0; i < v.len; i++) {
+    if (v.p[i] == '"' || v.p[i] == '\\') puts_(b, "\\");
+    put(b, v.p + i, 1);
+  }
+  puts_(b, "\"");
+}
+
 /* shared/terminal-text.ts terminalSafe(): C0 (but tab), DEL and C1 in caret notation. */
 static void put_terminal_safe(struct buf *b, const char *s, size_t n) {
   size_t i;
@@ -552,11 +571,14 @@ static void read_git_request(void) {
  * `authctl git-credential --profile P get` (what `authctl setup-git` configures):
  * git-credential.ts get() with the profile given. The config can change the answer only
  * through the profile's gitUsername and gitAuthType; when no config file holds either word
- * the answer is the Basic one. Without --profile the config's match rules decide: Node's.
+ * the answer is the Basic one. Without --profile the config's match rules decide, which the
+ * agent applies (POST /v1/token with `gitRequest`, shared/git-match.ts) and answers with the
+ * profile's gitUsername and gitAuthType; no rule fitting, or Bearer, is Node's.
  */
 static void git_credential_command(int argc, char **argv) {
   const char *profile = NULL, *operation = NULL;
-  struct span username = {NULL, 0}, protocol = {NULL, 0}; /* into stdin_seen, which stays as read for a replay */
+  struct span username = {NULL, 0}, protocol = {NULL, 0}, host = {NULL, 0}, path = {NULL, 0}; /* into stdin_seen, kept for a replay */
+  struct span git_username = {NULL, 0};
   const char *preissued = env_nonempty("AUTHCTL_TOKEN");
   static const char *const git_words[] = {"\"gitUsername\"", "\"gitAuthType\"", NULL};
   struct token_response tok;
@@ -573,8 +595,8 @@ static void git_credential_command(int argc, char **argv) {
     else operation = argv[i]; /* the last positional is the operation, as git-credential.ts reads it */
   }
   if (!operation || strcmp(operation, "get") != 0) handoff("git operation");
-  if (!profile || !*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile)) handoff("git without --profile");
-  if (config_may_name(git_words)) handoff("git settings in the config");
+  if (profile && (!*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile))) handoff("argument value");
+  if (profile && config_may_name(git_words)) handoff("git settings in the config");
 
   read_git_request();
   /* protocol.ts readCredential(): key=value lines; CR or NUL inside refused; url= is Node's (WHATWG URL). */
@@ -594,12 +616,15 @@ static void git_credential_command(int argc, char **argv) {
       if (klen == 3 && memcmp(line, "url", 3) == 0) handoff("git url attribute");
       if (klen == 8 && memcmp(line, "protocol", 8) == 0) protocol = value;
       if (klen == 8 && memcmp(line, "username", 8) == 0) username = value;
+      if (klen == 4 && memcmp(line, "host", 4) == 0) host = value;
+      if (klen == 4 && memcmp(line, "path", 4) == 0) path = value;
     }
     if (!nl) break;
     line = nl + 1;
   }
   /* Only https here; plain http (allowed for loopback, refused with a message otherwise) is Node's. */
   if (protocol.len != 5 || memcmp(protocol.p, "https", 5) != 0) handoff("git protocol");
+  if (!profile && (preissued || !host.len || !plain_span(host) || (path.p && !plain_span(path)))) handoff("git remote");
 
   if (preissued) {
     if (strlen(preissued) > MAX_BODY || !plain_ascii(preissued)) handoff("AUTHCTL_TOKEN");
@@ -611,10 +636,33 @@ static void git_credential_command(int argc, char **argv) {
     puts_(&out, "\n");
     finish(&out, &err);
   }
-  puts_(&request, "{\"profile\":");
-  put_json_string(&request, profile);
-  puts_(&request, "}");
+  if (profile) {
+    puts_(&request, "{\"profile\":");
+    put_json_string(&request, profile);
+    puts_(&request, "}");
+  } else {
+    puts_(&request, "{\"gitRequest\":{\"protocol\":\"https\",\"host\":");
+    put_json_span(&request, host);
+    if (path.p) {
+      puts_(&request, ",\"path\":");
+      put_json_span(&request, path);
+    }
+    puts_(&request, "}}");
+  }
   ask_agent(&tok, &http);
+  if (!profile) {
+    static const char *const user_path[] = {"gitUsername"}, *const type_path[] = {"gitAuthType"};
+    struct json_query q[2];
+    q[0].path = user_path, q[1].path = type_path;
+    q[0].depth = q[1].depth = 1;
+    if (json_query(http.body, http.body_len, 0, q, 2) != PARSE_OK) handoff("answer");
+    /* Bearer (git 2.46's authtype) is worded by Node; so is a username JSON had to escape. */
+    if (q[1].kind != 's' || q[1].value.len != 5 || memcmp(q[1].value.p, "basic", 5) != 0) handoff("git auth type");
+    if (q[0].kind && (q[0].kind != 's' || !plain_span(q[0].value) || memchr(q[0].value.p, '\\', q[0].value.len) || memchr(q[0].value.p, '"', q[0].value.len)))
+      handoff("git username");
+    if (q[0].kind) git_username = q[0].value; /* the profile's gitUsername wins over git's */
+  }
+  if (git_username.p) username = git_username;
   scratch.len = json_unescape(tok.access_token, scratch.p, sizeof scratch.p);
   if (memchr(scratch.p, '\n', scratch.len) || memchr(scratch.p, '\0', scratch.len)) handoff("token git cannot read");
   puts_(&out, "username=");

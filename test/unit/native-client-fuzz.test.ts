@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatToken } from '../../client/commands/token/token.js';
 import { execCredential, parseExecInfo } from '../../client/commands/kube/exec-info.js';
-import { readCredential } from '../../client/commands/git-credential/protocol.js';
+import { formatCredential, readCredential } from '../../client/commands/git-credential/protocol.js';
+import { answer } from '../../client/commands/git-credential/git-credential.js';
 import { transportAllowsToken } from '../../client/commands/git-credential/match.js';
 import { Readable } from 'node:stream';
 import type { TokenResponse } from '../../shared/api.js';
@@ -310,6 +311,37 @@ describe('native client parser fuzz (fixed seed)', () => {
       const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as { registry?: unknown };
       expect(sent, where).toEqual({ registry: serverUrl });
       expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: secret }) + '\n', stderr: '' });
+      answered++;
+    }
+    expect(answered).toBeGreaterThan(CASES / 10);
+  });
+  it(`${CASES} git requests without --profile: the agent is asked for exactly the remote protocol.ts reads, and answered as get() would`, async () => {
+    const r = rng(SEED ^ 0x6d617463);
+    const int = (n: number) => Math.floor(r() * n);
+    const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!;
+    const lines = ['capability[]=authtype', 'protocol=https', 'protocol=http', 'host=git.example.invalid', 'host=Git.Example.invalid:8443', 'host=', 'username=bob', 'username=', 'path=a/b.git', 'path=a/"b\\c', 'path=', 'path=%2e%2e/x', 'password=x', 'junk', '=v', 'host=h\u001bx', 'path=\u00e9'];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AUTHCTL_SOCK: join(dir, 'run', 'agent.sock'), AUTHCTL_NATIVE_NODE: join(dir, 'node-stub'), AUTHCTL_NATIVE_TIMEOUT_MS: '2000' };
+    let answered = 0;
+    for (let i = 0; i < CASES; i++) {
+      const picked = Array.from({ length: int(6) }, () => pick(lines));
+      if (i % 2 === 0) picked.unshift('protocol=https', 'host=git.example.invalid');
+      const text = picked.join(r() < 0.2 ? '\r\n' : '\n') + pick(['\n\n', '\n', '', '\n\nhost=after.invalid\n']);
+      const input = Buffer.from(text);
+      const profile = pick([{ gitAuthType: 'basic' as const }, { gitAuthType: 'basic' as const, gitUsername: 'x-token' }, { gitAuthType: 'basic' as const, gitUsername: 'q"x' }, { gitAuthType: 'bearer' as const }, {}]);
+      const token: TokenResponse = { accessToken: pick(['aa.bb.cc', 'a"b\\c']), tokenType: 'Bearer', expiresAt: pick([0, 1700000000]), scopes: [], profile: 'fz' };
+      current = { bytes: http(JSON.stringify({ ...token, ...profile })) };
+      lastRequest = '';
+      const res = await runNative('git-credential-authctl', ['get'], env, { input, timeoutMs: 10_000 });
+      const where = `case ${i}: ${JSON.stringify(text)} ${JSON.stringify(profile)}`;
+      expect(res.timedOut || res.signal !== null, where).toBe(false);
+      if (res.code === 99) {
+        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+        continue;
+      }
+      const cred = await readCredential(Readable.from([input]));
+      const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as unknown;
+      expect(sent, where).toEqual({ gitRequest: { protocol: cred.protocol, host: cred.host, ...(cred.path === undefined ? {} : { path: cred.path }) } });
+      expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: formatCredential(answer(profile, cred, token)), stderr: '' });
       answered++;
     }
     expect(answered).toBeGreaterThan(CASES / 10);
