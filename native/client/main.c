@@ -7,7 +7,8 @@
  * federation input), an answer it cannot vouch for -- is handed to the Node CLI by exec with
  * the same arguments and environment, so only the speed differs. It also answers the kubectl
  * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`,
- * and docker's `get` with the profile the agent resolves for the registry.
+ * and docker's `get` and git's helper without --profile with the profile the agent resolves
+ * (POST /v1/token with `registry` or `gitRequest`: the agent holds the validated config).
  *
  * AUTHCTL_NATIVE_TRACE=1 says on stderr which of the two answered (tests, `authctl doctor`);
  * AUTHCTL_NATIVE_NODE names the program to exec instead of `node` (the fuzz test).
