@@ -15,6 +15,8 @@ export const PEER_CLIENT = { clientId: 'peer-agent', clientSecret: 'bench-peer-c
 const OIDC_ENCRYPTION_PW = 'authctl-bench-throwaway';
 export const OIDC_ACCOUNT = 'bench';
 export const GIT_HOST = 'git.authctl.invalid';
+/** The registry docker's helper is asked about (never contacted). */
+export const REGISTRY_HOST = 'registry.authctl.invalid';
 
 export type Peer<T> = { ok: true; value: T } | { ok: false; note: string };
 

@@ -23,7 +23,7 @@ import { spawnAgent, type AgentProcess } from '../test/fixtures/agent-process.js
 import { startSlowProxy, type SlowProxy } from './slow-proxy.js';
 import { keepAliveClient, oneShot } from './socket-clients.js';
 import { formatRow, max, median, ms, nowNs, type Row } from './stats.js';
-import { GIT_HOST, PEER_CLIENT, startBare, startCredentialCache, startOidcAgent } from './peers.js';
+import { GIT_HOST, PEER_CLIENT, REGISTRY_HOST, startBare, startCredentialCache, startOidcAgent } from './peers.js';
 import { emptySideBySide, goalRows, measureExecPaths, measureMemory, measureSocketPaths, rssMiB, sideBySideTable, type Contenders, type SideBySide } from './side-by-side.js';
 
 const CONCURRENT = 500;
@@ -115,10 +115,11 @@ async function setUp(teardown: Teardown): Promise<Setup> {
     const last = events.at(-1);
     if (last?.event !== 'success') throw new Error(`login to ${name} failed: ${JSON.stringify(last)}`);
   }
-  // git asks for GIT_HOST: the main profile answers for it (the host is never contacted).
+  // git asks for GIT_HOST and docker for REGISTRY_HOST: the main profile answers for both (neither is contacted).
   const configFile = join(home.dir, 'config', 'authctl', 'config.json');
-  const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as { profiles: Record<string, { match?: unknown }> };
+  const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as { profiles: Record<string, { match?: unknown; registries?: string[] }> };
   cfg.profiles.main!.match = [{ host: GIT_HOST }];
+  cfg.profiles.main!.registries = [REGISTRY_HOST];
   writeFileSync(configFile, JSON.stringify(cfg, null, 2), { mode: 0o600 });
 
   const oidc = await startOidcAgent(main, scratch);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { keepAliveClient, type KeepAliveClient } from './socket-clients.js';
 import { median, ms, nowNs, percentile, us, type Row } from './stats.js';
 import type { BareProcess, CredentialCachePeer, OidcAgentPeer, Peer } from './peers.js';
-import { GIT_HOST, OIDC_ACCOUNT } from './peers.js';
+import { GIT_HOST, OIDC_ACCOUNT, REGISTRY_HOST } from './peers.js';
 
 const SPAWN_WARMUP = 5;
 const SPAWN_RUNS = 40;
@@ -63,6 +63,7 @@ interface ExecVariant {
 
 const JWT_LINE = /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/;
 const GIT_ANSWER = /^(?:.*\n)*password=\S+\n/;
+const DOCKER_ANSWER = /^\{"ServerURL":.*"Secret":"eyJ[\w-]+\.[\w-]+\.[\w-]+"\}\n$/;
 
 /** Runs a process to its exit, timed from spawn to close. */
 function timedExec(v: ExecVariant): Promise<{ status: number | null; stdout: string; stderr: string; ns: number }> {
@@ -87,6 +88,9 @@ export async function measureExecPaths(c: Contenders, out: SideBySide): Promise<
     // As setup-git writes the helper: with --profile (the native client answers that form).
     { key: 'authctl git-credential get', command: userFacing('git-credential-authctl'), args: ['--profile', 'main', 'get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
     { key: 'authctl git-credential get (Node)', command: process.execPath, args: [bin('authctl.js'), 'git-credential', '--profile', 'main', 'get'], env: c.env, input: gitInput, expect: GIT_ANSWER },
+    // docker's helper (the agent resolves the registry for the native client).
+    { key: 'authctl docker-credential get', command: userFacing('docker-credential-authctl'), args: ['get'], env: c.env, input: REGISTRY_HOST, expect: DOCKER_ANSWER },
+    { key: 'authctl docker-credential get (Node)', command: process.execPath, args: [bin('authctl.js'), 'docker-credential', 'get'], env: c.env, input: REGISTRY_HOST, expect: DOCKER_ANSWER },
     { key: 'node -e 0', command: process.execPath, args: ['-e', '0'], env: c.env },
     { key: '/bin/true', command: '/bin/true', args: [], env: c.env },
   ];
@@ -187,6 +191,7 @@ export function sideBySideTable(s: SideBySide, oidcVersion: string): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| exec path, cached token | ${cellMs(e['authctl token'])} | ${cellMs(e['authctl token (Node)'])} | ${cellMs(e['oidc-token'])} (\`oidc-token\`) | – | ${cellMs(e['node -e 0'])} | ${cellMs(e['/bin/true'])} (\`/bin/true\`) |`,
     `| exec path, git credential get | ${cellMs(e['authctl git-credential get'])} | ${cellMs(e['authctl git-credential get (Node)'])} | – | ${cellMs(e['git credential-cache get'])} | – | – |`,
+    `| exec path, docker-credential get | ${cellMs(e['authctl docker-credential get'])} | ${cellMs(e['authctl docker-credential get (Node)'])} | – | – | – | – |`,
     `| socket API, keep-alive | ${cellUs(k['authctl keep-alive'])} | – | ${cellUs(k['oidc-agent raw round trip'])} (raw round trip; it closes after each answer) | – | – | ${cellUs(k['bare node:http keep-alive'])} (bare \`node:http\`) |`,
     `| socket API, connection per request | ${cellUs(k['authctl connection per request'])} | – | ${cellUs(k['oidc-agent raw round trip'])} | – | – | ${cellUs(k['bare node:http connection per request'])} (bare \`node:http\`) |`,
     `| agent resident memory (after login, a refresh and the bench) | ${cellMiB(m['authctl agent'])} | – | ${cellMiB(m['oidc-agent'])} | – | – | ${cellMiB(m['bare Node listener'])} (Node listening on a unix socket) |`,

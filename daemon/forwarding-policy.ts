@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Peer, TokenBroker } from './broker/token-broker.js';
 import { AuthctlError } from '../shared/errors.js';
 import { destinationOfSshArgv } from '../shared/ssh-args.js';
+import { profileForRegistry } from '../shared/registry.js';
+import { matchProfile, type GitRemote } from '../shared/git-match.js';
 
 /** What routes know about a connection that came through the forwarding socket. */
 export interface ForwardedConnection {
@@ -50,6 +52,13 @@ export function labelForwardedPeer(peer: Peer): { peer: Peer; forwarded: Forward
 export function requestedProfile(route: string, body: unknown, broker: TokenBroker): string | undefined {
   if (!PROFILE_ROUTES.has(route) && !(route in REFUSED)) return undefined;
   const requested = typeof body === 'object' && body !== null && typeof (body as { profile?: unknown }).profile === 'string' ? (body as { profile: string }).profile : undefined;
+  // A docker `registry` (or git `gitRequest`) request acts for the profile the token route will pick for it, not the default one.
+  const registry = typeof body === 'object' && body !== null ? (body as { registry?: unknown }).registry : undefined;
+  if (typeof registry === 'string' && requested === undefined) return profileForRegistry(broker.config(), registry)?.name;
+  const gitRequest = typeof body === 'object' && body !== null ? (body as { gitRequest?: unknown }).gitRequest : undefined;
+  const git = gitRequest as GitRemote | undefined;
+  if (typeof git?.protocol === 'string' && typeof git.host === 'string' && (git.path === undefined || typeof git.path === 'string') && requested === undefined)
+    return matchProfile(broker.config(), git);
   try {
     return broker.profile(requested).name;
   } catch {

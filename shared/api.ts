@@ -20,6 +20,27 @@ export interface TokenRequest {
   federation?: FederationInput;
   /** `--verbose`: send back the agent's steps for this request (`steps`, also on an error). */
   verbose?: boolean;
+  /**
+   * Instead of `profile`: docker's server URL as the credential helper reads it on stdin. The
+   * agent picks the profile as `docker-credential get` does (shared/registry.ts) and adds
+   * `registryUsername` to the answer; none listing it, or plain http to a host that is not
+   * this machine, is a 404 `no_matching_profile` (the native client then hands over to Node).
+   */
+  registry?: string;
+  /**
+   * Instead of `profile`: git's request as the credential helper reads it. The agent picks the
+   * profile by the config's `match` rules (shared/git-match.ts) and adds `gitAuthType` and, when
+   * the profile sets one, `gitUsername`; no rule fitting, or plain http to a host that is not
+   * this machine, is a 404 `no_matching_profile`.
+   */
+  gitRequest?: GitRequest;
+}
+
+/** git-credential(1)'s protocol, host (with its port) and, with credential.useHttpPath, path. */
+export interface GitRequest {
+  protocol: string;
+  host: string;
+  path?: string;
 }
 
 export interface TokenResponse {
@@ -39,6 +60,12 @@ export interface TokenResponse {
   warning?: string;
   /** Only when the request asked (`verbose`): the agent's steps, for people; never a secret. */
   steps?: string[];
+  /** Only for a `registry` request: the username docker sends with the token. */
+  registryUsername?: string;
+  /** Only for a `gitRequest`: the profile's `gitUsername`, when it sets one. */
+  gitUsername?: string;
+  /** Only for a `gitRequest`: how git should send the token (the profile's, else basic). */
+  gitAuthType?: 'basic' | 'bearer';
 }
 
 export type OtpMethodName = 'totp' | 'yubikey';

@@ -19,6 +19,7 @@ describe('error codes', () => {
     expect(httpStatusFor('otp_required')).toBe(403);
     expect(httpStatusFor('otp_locked')).toBe(429);
     expect(httpStatusFor('idp_error')).toBe(502);
+    expect(httpStatusFor('no_matching_profile')).toBe(404);
   });
 
   it('round-trip through the wire body, and unknown codes become internal', () => {

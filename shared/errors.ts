@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ci_identity_missing'
   | 'federation_input_required'
   | 'forwarding_refused'
+  | 'no_matching_profile'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -44,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   ci_identity_missing: 401,
   federation_input_required: 428,
   forwarding_refused: 403,
+  no_matching_profile: 404,
   internal: 500,
 };
 
@@ -72,6 +74,9 @@ const EXIT_CODE: Record<ErrorCode, number> = {
   federation_input_required: EXIT.usage,
   // Asked of the agent from a remote host where its forwarding policy does not allow it: run it on the laptop.
   forwarding_refused: EXIT.usage,
+  // A `registry` no profile lists (or one a token must not cross to): docker's helper says so
+  // in docker's own words (exit 1); any other caller asked for something the config does not name.
+  no_matching_profile: EXIT.usage,
   otp_required: EXIT.otp,
   otp_invalid: EXIT.otp,
   otp_locked: EXIT.otp,

@@ -10,7 +10,7 @@
  */
 import { decodeJwt } from 'jose';
 import type { LoginEvent, LoginRequest, LogoutResponse, ProfileDiagnostics, ProfileStatus, TokenRequest, TokenResponse } from '../../shared/api.js';
-import { resolveProfileName, type ResolvedProfile } from '../../shared/config.js';
+import { resolveProfileName, type EffectiveConfig, type ResolvedProfile } from '../../shared/config.js';
 import { AuthctlError } from '../../shared/errors.js';
 import type { ConfigSource } from '../config-source.js';
 import type { Logger, Redactor } from '../log.js';
@@ -87,6 +87,11 @@ export class TokenBroker {
     this.recentFailures = new RecentRefreshFailures(deps.refreshFailureMemoryMs, this.now);
     this.federated = new FederatedTokens({ oauth: deps.oauth, log: deps.log, redactor: deps.redactor, cache: this.cache, now: () => this.now() });
     this.privilegedGrants = new PrivilegedGrants({ oauth: deps.oauth, log: deps.log, redactor: deps.redactor, otp: deps.otp, now: this.now });
+  }
+
+  /** The config as the agent holds it now (validated), for routes that resolve a profile from it. */
+  config(): EffectiveConfig {
+    return this.deps.config.current();
   }
 
   profile(requested?: string): ResolvedProfile {

@@ -6,7 +6,7 @@ import { AuthctlError } from '../../shared/errors.js';
 import { isScopeToken } from '../../shared/scopes.js';
 import { MAX_IDENTITY_TOKEN } from '../../shared/federation.js';
 
-type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'scopes' | 'otp' | 'federation';
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'scopes' | 'otp' | 'federation' | 'gitRequest';
 
 export function validateBody<T>(body: unknown, shape: Record<string, Kind>): T {
   if (body === undefined || body === null) return {} as T;
@@ -41,6 +41,8 @@ function matches(kind: Kind, v: unknown): boolean {
       );
     case 'federation':
       return isFederationInput(v);
+    case 'gitRequest':
+      return isGitRequest(v);
   }
 }
 
@@ -51,8 +53,16 @@ function isFederationInput(v: unknown): boolean {
   return Object.entries(v).every(([key, value]) => Object.hasOwn(limits, key) && typeof value === 'string' && value.length <= limits[key]!);
 }
 
+/** { protocol, host, path? }, each a bounded string. */
+function isGitRequest(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o.protocol !== 'string' || typeof o.host !== 'string') return false;
+  return Object.entries(o).every(([key, value]) => ['protocol', 'host', 'path'].includes(key) && typeof value === 'string' && value.length <= 2048);
+}
+
 function describe(kind: Kind): string {
-  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', scopes: 'a list of scopes', otp: 'an object { challengeId, code }', federation: 'an object { ci?, requestUrl?, requestToken?, identityToken? } of strings' }[kind];
+  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'a list of strings', scopes: 'a list of scopes', otp: 'an object { challengeId, code }', federation: 'an object { ci?, requestUrl?, requestToken?, identityToken? } of strings', gitRequest: 'an object { protocol, host, path? } of strings' }[kind];
 }
 
 /**

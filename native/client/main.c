@@ -6,7 +6,9 @@
  * agent that does not answer, any error the agent sends (login required, an OTP challenge,
  * federation input), an answer it cannot vouch for -- is handed to the Node CLI by exec with
  * the same arguments and environment, so only the speed differs. It also answers the kubectl
- * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`.
+ * exec plugin (`authctl kube`, client/commands/kube/) when no config file can name `clusters`,
+ * and docker's `get` and git's helper without --profile with the profile the agent resolves
+ * (POST /v1/token with `registry` or `gitRequest`: the agent holds the validated config).
  *
  * AUTHCTL_NATIVE_TRACE=1 says on stderr which of the two answered (tests, `authctl doctor`);
  * AUTHCTL_NATIVE_NODE names the program to exec instead of `node` (the fuzz test).
@@ -162,6 +164,25 @@ static void put_json_string(struct buf *b, const char *s) {
   for (; *s; s++) {
     if (*s == '"' || *s == '\\') puts_(b, "\\");
     put(b, s, 1);
+  }
+  puts_(b, "\"");
+}
+
+/* Printable ASCII throughout (a span is not NUL-terminated). */
+static int plain_span(struct span v) {
+  size_t i;
+  for (i = 0; i < v.len; i++)
+    if ((unsigned char)v.p[i] < 0x20 || (unsigned char)v.p[i] > 0x7e) return 0;
+  return 1;
+}
+
+/* A JSON string of a printable ASCII span (plain_span checked it). */
+static void put_json_span(struct buf *b, struct span v) {
+  size_t i;
+  puts_(b, "\"");
+  for (i = 0; i < v.len; i++) {
+    if (v.p[i] == '"' || v.p[i] == '\\') puts_(b, "\\");
+    put(b, v.p + i, 1);
   }
   puts_(b, "\"");
 }
@@ -551,11 +572,14 @@ static void read_git_request(void) {
  * `authctl git-credential --profile P get` (what `authctl setup-git` configures):
  * git-credential.ts get() with the profile given. The config can change the answer only
  * through the profile's gitUsername and gitAuthType; when no config file holds either word
- * the answer is the Basic one. Without --profile the config's match rules decide: Node's.
+ * the answer is the Basic one. Without --profile the config's match rules decide, which the
+ * agent applies (POST /v1/token with `gitRequest`, shared/git-match.ts) and answers with the
+ * profile's gitUsername and gitAuthType; no rule fitting, or Bearer, is Node's.
  */
 static void git_credential_command(int argc, char **argv) {
   const char *profile = NULL, *operation = NULL;
-  struct span username = {NULL, 0}, protocol = {NULL, 0}; /* into stdin_seen, which stays as read for a replay */
+  struct span username = {NULL, 0}, protocol = {NULL, 0}, host = {NULL, 0}, path = {NULL, 0}; /* into stdin_seen, kept for a replay */
+  struct span git_username = {NULL, 0};
   const char *preissued = env_nonempty("AUTHCTL_TOKEN");
   static const char *const git_words[] = {"\"gitUsername\"", "\"gitAuthType\"", NULL};
   struct token_response tok;
@@ -572,8 +596,8 @@ static void git_credential_command(int argc, char **argv) {
     else operation = argv[i]; /* the last positional is the operation, as git-credential.ts reads it */
   }
   if (!operation || strcmp(operation, "get") != 0) handoff("git operation");
-  if (!profile || !*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile)) handoff("git without --profile");
-  if (config_may_name(git_words)) handoff("git settings in the config");
+  if (profile && (!*profile || strlen(profile) > MAX_ARG || !plain_ascii(profile))) handoff("argument value");
+  if (profile && config_may_name(git_words)) handoff("git settings in the config");
 
   read_git_request();
   /* protocol.ts readCredential(): key=value lines; CR or NUL inside refused; url= is Node's (WHATWG URL). */
@@ -593,12 +617,15 @@ static void git_credential_command(int argc, char **argv) {
       if (klen == 3 && memcmp(line, "url", 3) == 0) handoff("git url attribute");
       if (klen == 8 && memcmp(line, "protocol", 8) == 0) protocol = value;
       if (klen == 8 && memcmp(line, "username", 8) == 0) username = value;
+      if (klen == 4 && memcmp(line, "host", 4) == 0) host = value;
+      if (klen == 4 && memcmp(line, "path", 4) == 0) path = value;
     }
     if (!nl) break;
     line = nl + 1;
   }
   /* Only https here; plain http (allowed for loopback, refused with a message otherwise) is Node's. */
   if (protocol.len != 5 || memcmp(protocol.p, "https", 5) != 0) handoff("git protocol");
+  if (!profile && (preissued || !host.len || !plain_span(host) || (path.p && !plain_span(path)))) handoff("git remote");
 
   if (preissued) {
     if (strlen(preissued) > MAX_BODY || !plain_ascii(preissued)) handoff("AUTHCTL_TOKEN");
@@ -610,10 +637,33 @@ static void git_credential_command(int argc, char **argv) {
     puts_(&out, "\n");
     finish(&out, &err);
   }
-  puts_(&request, "{\"profile\":");
-  put_json_string(&request, profile);
-  puts_(&request, "}");
+  if (profile) {
+    puts_(&request, "{\"profile\":");
+    put_json_string(&request, profile);
+    puts_(&request, "}");
+  } else {
+    puts_(&request, "{\"gitRequest\":{\"protocol\":\"https\",\"host\":");
+    put_json_span(&request, host);
+    if (path.p) {
+      puts_(&request, ",\"path\":");
+      put_json_span(&request, path);
+    }
+    puts_(&request, "}}");
+  }
   ask_agent(&tok, &http);
+  if (!profile) {
+    static const char *const user_path[] = {"gitUsername"}, *const type_path[] = {"gitAuthType"};
+    struct json_query q[2];
+    q[0].path = user_path, q[1].path = type_path;
+    q[0].depth = q[1].depth = 1;
+    if (json_query(http.body, http.body_len, 0, q, 2) != PARSE_OK) handoff("answer");
+    /* Bearer (git 2.46's authtype) is worded by Node; so is a username JSON had to escape. */
+    if (q[1].kind != 's' || q[1].value.len != 5 || memcmp(q[1].value.p, "basic", 5) != 0) handoff("git auth type");
+    if (q[0].kind && (q[0].kind != 's' || !plain_span(q[0].value) || memchr(q[0].value.p, '\\', q[0].value.len) || memchr(q[0].value.p, '"', q[0].value.len)))
+      handoff("git username");
+    if (q[0].kind) git_username = q[0].value; /* the profile's gitUsername wins over git's */
+  }
+  if (git_username.p) username = git_username;
   scratch.len = json_unescape(tok.access_token, scratch.p, sizeof scratch.p);
   if (memchr(scratch.p, '\n', scratch.len) || memchr(scratch.p, '\0', scratch.len)) handoff("token git cannot read");
   puts_(&out, "username=");
@@ -627,6 +677,70 @@ static void git_credential_command(int argc, char **argv) {
     put(&out, tok.expires_at.p, tok.expires_at.len);
     puts_(&out, "\n");
   }
+  finish(&out, &err);
+}
+
+/* JavaScript's String.prototype.trim() for ASCII: tab, LF, VT, FF, CR and space. */
+static int js_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/*
+ * `authctl docker-credential get` (and `docker-credential-authctl get`): docker-credential.ts
+ * get(). The server URL comes on stdin; the agent picks the profile from the config it holds
+ * (POST /v1/token with `registry`, shared/registry.ts) and names the username. No profile, an
+ * insecure transport, AUTHCTL_TOKEN, any other error or any unusual byte: Node's, which then
+ * words it exactly as it does without this client.
+ */
+static void docker_credential_command(int argc, char **argv) {
+  static const char *const username_path[] = {"registryUsername"};
+  struct json_query q;
+  struct token_response tok;
+  struct http_response http;
+  const char *url;
+  size_t start = 0, end;
+
+  if (argc != 1 || strcmp(argv[0], "get") != 0) handoff("docker operation");
+  if (env_nonempty("AUTHCTL_TOKEN")) handoff("AUTHCTL_TOKEN");
+  /* readAll(): the whole of stdin, bounded, kept for a replay. */
+  stdin_consumed = 1;
+  for (;;) {
+    ssize_t r;
+    if (stdin_seen_len == sizeof stdin_seen) handoff("docker input too long");
+    r = read(0, stdin_seen + stdin_seen_len, sizeof stdin_seen - stdin_seen_len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) handoff("stdin");
+    if (r == 0) break;
+    stdin_seen_len += (size_t)r;
+  }
+  end = stdin_seen_len;
+  while (start < end && js_space(stdin_seen[start])) start++;
+  while (end > start && js_space(stdin_seen[end - 1])) end--;
+  if (end - start > MAX_ARG) handoff("docker server URL");
+  /* A copy with its NUL, so the replay still has every byte as read. */
+  memcpy(scratch.p, stdin_seen + start, end - start);
+  scratch.p[end - start] = '\0';
+  if (!plain_ascii(scratch.p) || memchr(stdin_seen + start, '\0', end - start)) handoff("docker server URL");
+  url = strdup(scratch.p);
+  if (!url) handoff("memory");
+
+  puts_(&request, "{\"registry\":");
+  put_json_string(&request, url);
+  puts_(&request, "}");
+  ask_agent(&tok, &http);
+  err.len = 0; /* docker shows stdout only; the Node client prints no warning here either */
+  q.path = username_path, q.depth = 1;
+  if (json_query(http.body, http.body_len, 0, &q, 1) != PARSE_OK || q.kind != 's') handoff("answer");
+  /* Canonical spans are JSON.stringify's own bytes; anything but printable ASCII is Node's to print. */
+  memcpy(scratch.p, q.value.p, q.value.len), scratch.p[q.value.len] = '\0';
+  if (!plain_ascii(scratch.p)) handoff("registry username");
+  memcpy(scratch.p, tok.access_token.p, tok.access_token.len), scratch.p[tok.access_token.len] = '\0';
+  if (!plain_ascii(scratch.p)) handoff("token");
+  puts_(&out, "{\"ServerURL\":");
+  put_json_string(&out, url);
+  puts_(&out, ",\"Username\":\"");
+  put(&out, q.value.p, q.value.len);
+  puts_(&out, "\",\"Secret\":\"");
+  put(&out, tok.access_token.p, tok.access_token.len);
+  puts_(&out, "\"}\n");
   finish(&out, &err);
 }
 
@@ -647,11 +761,12 @@ int main(int argc, char **argv) {
   }
   if (strcmp(self, "docker-credential-authctl") == 0) {
     node_entry = "docker-credential-authctl.js";
-    handoff("docker-credential");
+    docker_credential_command(argc - 1, argv + 1);
   }
   if (argc >= 2 && strcmp(argv[1], "token") == 0) token_command(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "kube") == 0) kube_command(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "git-credential") == 0) git_credential_command(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "docker-credential") == 0) docker_credential_command(argc - 2, argv + 2);
   handoff("command");
   return 1;
 }

@@ -14,6 +14,7 @@ import { loginViaCli } from '../fixtures/cli.js';
 import { spawnAgent, type AgentProcess } from '../fixtures/agent-process.js';
 import { NATIVE_DIR, nativeBuilt, runNative, runNode } from '../fixtures/native-client.js';
 import { execFileSync, spawn } from 'node:child_process';
+import { request } from 'node:http';
 
 let idp: TestIdp;
 let home: TestHome;
@@ -23,18 +24,23 @@ beforeAll(async () => {
   if (!nativeBuilt()) throw new Error('native/client/build/authctl is missing: run npm run build (it needs a C compiler)');
   idp = await startTestIdp();
   home = makeTestHome();
-  home.writeConfig({
-    storage: 'file',
-    defaultProfile: 'p',
-    profiles: {
-      p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read'], match: [{ host: 'git.example.invalid' }], registries: ['registry.example.invalid'] },
-      q: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'] },
-    },
-  });
+  home.writeConfig(config());
   agent = await spawnAgent(home.env, home.socket);
   const login = await loginViaCli(['--profile', 'p'], home.env, (code) => idp.approveDevice(code));
   expect(login.code, login.stderr).toBe(0);
 });
+
+/** The test's config; `extra` adds settings to profile p (a test that sets them puts the config back). */
+function config(extra: Record<string, unknown> = {}) {
+  return {
+    storage: 'file' as const,
+    defaultProfile: 'p',
+    profiles: {
+      p: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access', 'api:read'], match: [{ host: 'git.example.invalid' }], registries: ['registry.example.invalid', '127.0.0.1:5000'], registryUsername: 'robot"x\\y', ...extra },
+      q: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'offline_access'], match: [{ host: 'q-git.example.invalid' }], registries: ['q-registry.example.invalid'] },
+    },
+  };
+}
 
 afterAll(async () => {
   await agent?.stop();
@@ -65,6 +71,10 @@ const KUBE_GO_STYLE = JSON.stringify(
 
 const GIT_REQUEST = 'capability[]=authtype\nprotocol=https\nhost=git.example.invalid\n\n';
 const GIT_ANSWER = /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/;
+
+/** docker-credential.ts get(): JSON.stringify's bytes, with the profile p's registryUsername and a JWT. */
+const DOCKER_ANSWER = (serverUrl: string) =>
+  new RegExp(`^${JSON.stringify({ ServerURL: serverUrl, Username: 'robot"x\\y' }).slice(0, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},"Secret":"[\\w.-]+"\\}\\n$`);
 
 const CASES: Case[] = [
   { name: 'plain', args: ['token'], answeredBy: 'native', code: 0 },
@@ -128,17 +138,27 @@ const CASES: Case[] = [
   { name: 'git: a CR inside a value (2)', args: ['git-credential', '--profile', 'p', 'get'], input: 'protocol=https\nhost=git.example.invalid\rother\n\n', answeredBy: 'node', code: 2 },
   { name: 'git: input beyond the bound, replayed whole (1)', args: ['git-credential', '--profile', 'p', 'get'], input: `protocol=https\nhost=${'h'.repeat(200_000)}`, answeredBy: 'node', code: 1 },
   { name: 'git: store', args: ['git-credential', '--profile', 'p', 'store'], input: GIT_REQUEST, answeredBy: 'node', code: 0 },
-  {
-    name: 'git-credential get (stdin reaches Node intact)',
-    command: 'git-credential-authctl',
-    args: ['get'],
-    input: 'protocol=https\nhost=git.example.invalid\n\n',
-    answeredBy: 'node',
-    code: 0,
-    stdout: /^username=oauth2\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/,
-  },
-  { name: 'docker-credential get (stdin reaches Node intact)', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', answeredBy: 'node', code: 0, stdout: /"Secret":"[\w.-]+"/ },
-  { name: 'docker-credential get, unknown registry (1)', command: 'docker-credential-authctl', args: ['get'], input: 'other.example.invalid', answeredBy: 'node', code: 1 },
+  // git's helper without --profile: the agent applies the match rules (shared/git-match.ts).
+  { name: 'git-credential-authctl get (match rules, by the agent)', command: 'git-credential-authctl', args: ['get'], input: 'protocol=https\nhost=git.example.invalid\n\n', answeredBy: 'native', code: 0, stdout: GIT_ANSWER },
+  { name: 'git without --profile: a path and the username git sent', args: ['git-credential', 'get'], input: 'protocol=https\nhost=GIT.example.invalid:443\npath=team/"repo\\x.git\nusername=bob\n\n', answeredBy: 'native', code: 0, stdout: /^username=bob\npassword=/ },
+  { name: 'git without --profile: no rule fits, stdin replayed', command: 'git-credential-authctl', args: ['get'], input: 'protocol=https\nhost=other.example.invalid\n\n', answeredBy: 'node', code: 0, stdout: /^$/ },
+  { name: 'git without --profile: login required, stdin replayed', command: 'git-credential-authctl', args: ['get'], input: 'protocol=https\nhost=q-git.example.invalid\n\n', answeredBy: 'node', code: 0, stdout: /^$/ },
+  { name: 'git without --profile: no host (2)', command: 'git-credential-authctl', args: ['get'], input: 'protocol=https\n\n', answeredBy: 'node', code: 2 },
+  { name: 'git without --profile: a pre-issued token', command: 'git-credential-authctl', args: ['get'], env: { AUTHCTL_TOKEN: 'pre.issued' }, input: GIT_REQUEST, answeredBy: 'node', code: 0, stdout: /^username=oauth2\npassword=pre\.issued\n$/ },
+  // docker's helper: the agent picks the profile from the registry (shared/registry.ts), the native client prints.
+  { name: 'docker-credential-authctl get', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid') },
+  { name: 'authctl docker-credential get, a URL with a path, trailing newline', args: ['docker-credential', 'get'], input: 'https://Registry.Example.invalid/v2/\n', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('https://Registry.Example.invalid/v2/') },
+  { name: 'docker: quotes and backslashes escaped as JSON.stringify does', command: 'docker-credential-authctl', args: ['get'], input: ' \tregistry.example.invalid/a"b\\c \r\n', answeredBy: 'native', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid/a"b\\c') },
+  { name: 'docker: plain http to this machine', command: 'docker-credential-authctl', args: ['get'], input: 'http://127.0.0.1:5000', answeredBy: 'native', code: 0 },
+  { name: 'docker: unknown registry, stdin replayed (1)', command: 'docker-credential-authctl', args: ['get'], input: 'other.example.invalid', answeredBy: 'node', code: 1, stdout: /^credentials not found in native keychain\n$/ },
+  { name: 'docker: plain http to another host, stdin replayed (1)', command: 'docker-credential-authctl', args: ['get'], input: 'http://registry.example.invalid', answeredBy: 'node', code: 1, stdout: /^credentials not found in native keychain\n$/ },
+  { name: 'docker: nothing on stdin (1)', command: 'docker-credential-authctl', args: ['get'], input: '', answeredBy: 'node', code: 1 },
+  { name: 'docker: login required (3)', command: 'docker-credential-authctl', args: ['get'], input: 'q-registry.example.invalid', answeredBy: 'node', code: 3, stdout: /login/ },
+  { name: 'docker: no agent (6)', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', env: { AUTHCTL_SOCK: '/nonexistent-authctl/agent.sock' }, answeredBy: 'node', code: 6 },
+  { name: 'docker: a pre-issued token', command: 'docker-credential-authctl', args: ['get'], input: 'registry.example.invalid', env: { AUTHCTL_TOKEN: 'pre.issued' }, answeredBy: 'node', code: 0, stdout: /"Secret":"pre\.issued"/ },
+  { name: 'docker: not ASCII (JavaScript trims U+00A0)', command: 'docker-credential-authctl', args: ['get'], input: '\u00a0registry.example.invalid\u00a0', answeredBy: 'node', code: 0, stdout: DOCKER_ANSWER('registry.example.invalid') },
+  { name: 'docker: list', command: 'docker-credential-authctl', args: ['list'], answeredBy: 'node', code: 0, stdout: /"127\.0\.0\.1:5000":"robot/ },
+  { name: 'docker: get with an extra argument (2)', args: ['docker-credential', 'get', 'x'], input: 'registry.example.invalid', answeredBy: 'node', code: 2 },
 ];
 
 describe('native client: the same bytes and exit codes as the Node CLI', () => {
@@ -189,6 +209,27 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     expect({ code: native.code, stdout: native.stdout }).toEqual({ code: node.code, stdout: node.stdout });
   });
 
+  it("git without --profile: the profile's gitUsername comes with the agent's answer; Bearer is the Node CLI's", async () => {
+    const env = { ...home.env, AUTHCTL_NATIVE_TRACE: '1' };
+    try {
+      home.writeConfig(config({ gitUsername: 'x-token' }));
+      const native = await runNative('git-credential-authctl', ['get'], env, { input: GIT_REQUEST });
+      const node = await runNode('git-credential-authctl', ['get'], env, { input: GIT_REQUEST });
+      expect(native.stderr).toBe(`${node.stderr}authctl-native: answered\n`);
+      expect({ code: native.code, stdout: native.stdout }).toEqual({ code: node.code, stdout: node.stdout });
+      expect(native.stdout).toMatch(/^username=x-token\npassword=[\w.-]+\npassword_expiry_utc=\d+\n$/);
+
+      home.writeConfig(config({ gitAuthType: 'bearer', gitUsername: 'y-token' }));
+      const nativeBearer = await runNative('git-credential-authctl', ['get'], env, { input: GIT_REQUEST });
+      const nodeBearer = await runNode('git-credential-authctl', ['get'], env, { input: GIT_REQUEST });
+      expect(nativeBearer.stderr).toBe(`authctl-native: node (git auth type)\n${nodeBearer.stderr}`);
+      expect({ code: nativeBearer.code, stdout: nativeBearer.stdout }).toEqual({ code: nodeBearer.code, stdout: nodeBearer.stdout });
+      expect(nativeBearer.stdout).toMatch(/^capability\[\]=authtype\nauthtype=Bearer\ncredential=/);
+    } finally {
+      home.writeConfig(config());
+    }
+  });
+
   it('kube: a config that could name clusters is left to the Node CLI, which applies them', async () => {
     const system = join(home.dir, 'system-with-clusters.json');
     writeFileSync(system, JSON.stringify({ profiles: { p: { clusters: ['https://k8s.example.invalid'] } } }));
@@ -217,4 +258,40 @@ describe('native client: the same bytes and exit codes as the Node CLI', () => {
     expect(body.accessToken.split('.')).toHaveLength(3);
     expect((await runNode('authctl', ['token'], home.env)).stdout).toBe(`${body.accessToken}\n`);
   });
+  it('POST /v1/token with `registry`: the agent resolves the profile as docker-credential.ts does', async () => {
+    const matched = await post({ registry: 'https://REGISTRY.example.invalid/v2/' });
+    expect(matched.status).toBe(200);
+    expect(matched.body).toMatchObject({ profile: 'p', registryUsername: 'robot"x\\y', tokenType: 'Bearer' });
+    expect(await post({ registry: 'other.example.invalid' })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ registry: 'http://registry.example.invalid' })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ registry: 5 })).toMatchObject({ status: 400, body: { error: 'bad_request', message: '"registry" must be a string' } });
+    expect(await post({ registry: 'registry.example.invalid', profile: 'q' })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    // Without `registry` the answer carries no registryUsername: nothing changes for other callers.
+    expect((await post({ profile: 'p' })).body).not.toHaveProperty('registryUsername');
+  });
+
+  it('POST /v1/token with `gitRequest`: the agent applies the match rules as git-credential.ts does', async () => {
+    const matched = await post({ gitRequest: { protocol: 'https', host: 'Git.Example.invalid', path: 'a/b.git' } });
+    expect(matched.status).toBe(200);
+    expect(matched.body).toMatchObject({ profile: 'p', gitAuthType: 'basic' });
+    expect(matched.body).not.toHaveProperty('gitUsername');
+    expect(await post({ gitRequest: { protocol: 'https', host: 'other.example.invalid' } })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ gitRequest: { protocol: 'http', host: 'git.example.invalid' } })).toMatchObject({ status: 404, body: { error: 'no_matching_profile' } });
+    expect(await post({ gitRequest: { protocol: 'https' } })).toMatchObject({ status: 400, body: { error: 'bad_request', message: '"gitRequest" must be an object { protocol, host, path? } of strings' } });
+    expect(await post({ gitRequest: { protocol: 'https', host: 'git.example.invalid', port: 1 } })).toMatchObject({ status: 400 });
+    expect(await post({ gitRequest: { protocol: 'https', host: 'git.example.invalid' }, registry: 'registry.example.invalid' })).toMatchObject({ status: 400 });
+  });
 });
+
+/** One request on the real agent's socket, as any client in any language would send it. */
+function post(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: home.socket, method: 'POST', path: '/v1/token', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}

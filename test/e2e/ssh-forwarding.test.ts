@@ -42,7 +42,7 @@ beforeAll(async () => {
       work: profile,
       fresh: { ...profile, scopes: ['openid', 'offline_access', 'api:read'] },
       clicked: { ...profile, scopes: ['openid', 'offline_access', 'api:read'] },
-      laptop: { ...profile, forwarding: false },
+      laptop: { ...profile, forwarding: false, registries: ['laptop-registry.example.invalid'], match: [{ host: 'laptop-git.example.invalid' }] },
       p: { ...profile, privileged: { scopes: ['admin:all'], cacheSeconds: 600 } },
     },
   });
@@ -262,6 +262,16 @@ describe('authctl ssh: remote hosts use the local agent', () => {
       const audited = auditEvents(home.logs()).filter((e) => e.event === 'forwarded' && e.peerPid === raw.pid);
       expect(audited).toEqual([expect.objectContaining({ destination: 'unknown', route: 'POST /v1/logout', status: 403 })]);
     }, { timeout: 5000, interval: 50 });
+  });
+
+  it("judges a docker `registry` or git `gitRequest` request by the profile it resolves to, not the default one", async () => {
+    const status = await agent.client.call<StatusResponse>('GET', '/v1/status');
+    for (const body of [{ registry: 'https://laptop-registry.example.invalid/v2/' }, { gitRequest: { protocol: 'https', host: 'laptop-git.example.invalid' } }]) {
+      const text = JSON.stringify(body);
+      const raw = await rawRequestAs(undefined, status.forwardingSocket!, `POST /v1/token HTTP/1.1\r\nHost: authctl\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`);
+      expect(raw.received, text).toMatch(/^HTTP\/1.1 403/);
+      expect(raw.received, text).toContain('profile \\"laptop\\" is not available to remote hosts');
+    }
   });
 
   it('audits every forwarded answer as remote, with the ssh destination', () => {

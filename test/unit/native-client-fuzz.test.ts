@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatToken } from '../../client/commands/token/token.js';
 import { execCredential, parseExecInfo } from '../../client/commands/kube/exec-info.js';
-import { readCredential } from '../../client/commands/git-credential/protocol.js';
+import { formatCredential, readCredential } from '../../client/commands/git-credential/protocol.js';
+import { answer } from '../../client/commands/git-credential/git-credential.js';
 import { transportAllowsToken } from '../../client/commands/git-credential/match.js';
 import { Readable } from 'node:stream';
 import type { TokenResponse } from '../../shared/api.js';
@@ -146,7 +147,11 @@ beforeAll(async () => {
     const answer = current;
     sock.on('data', (d) => {
       req += d.toString('latin1');
-      if (!req.includes('\r\n\r\n') || answer.silent) return;
+      const head = req.indexOf('\r\n\r\n');
+      if (head < 0 || answer.silent) return;
+      // The whole body (the docker case checks what was sent), then the answer.
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(req.slice(0, head))?.[1] ?? 0);
+      if (Buffer.byteLength(req.slice(head + 4), 'latin1') < length) return;
       lastRequest = req;
       sock.end(answer.bytes);
     });
@@ -276,5 +281,69 @@ describe('native client parser fuzz (fixed seed)', () => {
     function pick<T>(xs: readonly T[]): T {
       return xs[int(xs.length)]!;
     }
+  });
+  it(`${CASES} docker server URLs on stdin: answered only as docker-credential.ts get() would print them`, async () => {
+    const r = rng(SEED ^ 0x646f636b);
+    const int = (n: number) => Math.floor(r() * n);
+    const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!;
+    const pieces = ['registry.example.invalid', 'https://', 'http://', 'Registry.Example.Invalid', ':5000', '/v2/', '127.0.0.1', ' ', '\t', '\n', '\r\n', '\v', '\f', '"', '\\', '\u0000', '\u001b', '\u007f', '\u00a0', '\u00e9', '\u2028', '\ufeff', '\u{1f600}', '/', '?q=1', '#f', '%22', "'", '<>&', 'x'];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AUTHCTL_SOCK: join(dir, 'run', 'agent.sock'), AUTHCTL_NATIVE_NODE: join(dir, 'node-stub'), AUTHCTL_NATIVE_TIMEOUT_MS: '2000' };
+    let answered = 0;
+    for (let i = 0; i < CASES; i++) {
+      let input: Buffer = Buffer.from(Array.from({ length: int(8) }, () => pick(pieces)).join(''));
+      const m = int(10);
+      if (m === 1) input = Buffer.concat([input, Buffer.from([pick([0x80, 0xc3, 0xed, 0xff])])]);
+      else if (m === 2) input = Buffer.from('a'.repeat(1000 + int(2000)));
+      else if (m === 3) input = Buffer.from(`${' '.repeat(int(3))}${'h'.repeat(70_000 + int(10_000))}`);
+      const username = pick(['oauth2', 'robot"x', 'back\\slash', 'tab\there', 'caf\u00e9', '\u2028', '']);
+      const secret = pick(['aa.bb.cc', 'q"uo\\te', 'ctl\u0001', '\u00e9t\u00e9']);
+      current = { bytes: http(JSON.stringify({ accessToken: secret, tokenType: 'Bearer', expiresAt: 1700000000, scopes: [], profile: 'fz', registryUsername: username })) };
+      lastRequest = '';
+      const res = await runNative('docker-credential-authctl', ['get'], env, { input, timeoutMs: 10_000 });
+      const where = `case ${i}: ${JSON.stringify(input.toString('utf8').slice(0, 200))}`;
+      expect(res.timedOut || res.signal !== null, where).toBe(false);
+      if (res.code === 99) {
+        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+        continue;
+      }
+      // Node's readAll() and get(): the whole of stdin as UTF-8, trimmed, sent as `registry` and printed back.
+      const serverUrl = input.toString('utf8').trim();
+      const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as { registry?: unknown };
+      expect(sent, where).toEqual({ registry: serverUrl });
+      expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: secret }) + '\n', stderr: '' });
+      answered++;
+    }
+    expect(answered).toBeGreaterThan(CASES / 10);
+  });
+  it(`${CASES} git requests without --profile: the agent is asked for exactly the remote protocol.ts reads, and answered as get() would`, async () => {
+    const r = rng(SEED ^ 0x6d617463);
+    const int = (n: number) => Math.floor(r() * n);
+    const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!;
+    const lines = ['capability[]=authtype', 'protocol=https', 'protocol=http', 'host=git.example.invalid', 'host=Git.Example.invalid:8443', 'host=', 'username=bob', 'username=', 'path=a/b.git', 'path=a/"b\\c', 'path=', 'path=%2e%2e/x', 'password=x', 'junk', '=v', 'host=h\u001bx', 'path=\u00e9'];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AUTHCTL_SOCK: join(dir, 'run', 'agent.sock'), AUTHCTL_NATIVE_NODE: join(dir, 'node-stub'), AUTHCTL_NATIVE_TIMEOUT_MS: '2000' };
+    let answered = 0;
+    for (let i = 0; i < CASES; i++) {
+      const picked = Array.from({ length: int(6) }, () => pick(lines));
+      if (i % 2 === 0) picked.unshift('protocol=https', 'host=git.example.invalid');
+      const text = picked.join(r() < 0.2 ? '\r\n' : '\n') + pick(['\n\n', '\n', '', '\n\nhost=after.invalid\n']);
+      const input = Buffer.from(text);
+      const profile = pick([{ gitAuthType: 'basic' as const }, { gitAuthType: 'basic' as const, gitUsername: 'x-token' }, { gitAuthType: 'basic' as const, gitUsername: 'q"x' }, { gitAuthType: 'bearer' as const }, {}]);
+      const token: TokenResponse = { accessToken: pick(['aa.bb.cc', 'a"b\\c']), tokenType: 'Bearer', expiresAt: pick([0, 1700000000]), scopes: [], profile: 'fz' };
+      current = { bytes: http(JSON.stringify({ ...token, ...profile })) };
+      lastRequest = '';
+      const res = await runNative('git-credential-authctl', ['get'], env, { input, timeoutMs: 10_000 });
+      const where = `case ${i}: ${JSON.stringify(text)} ${JSON.stringify(profile)}`;
+      expect(res.timedOut || res.signal !== null, where).toBe(false);
+      if (res.code === 99) {
+        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+        continue;
+      }
+      const cred = await readCredential(Readable.from([input]));
+      const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as unknown;
+      expect(sent, where).toEqual({ gitRequest: { protocol: cred.protocol, host: cred.host, ...(cred.path === undefined ? {} : { path: cred.path }) } });
+      expect({ code: res.code, stdout: res.stdout, stderr: res.stderr }, where).toEqual({ code: 0, stdout: formatCredential(answer(profile, cred, token)), stderr: '' });
+      answered++;
+    }
+    expect(answered).toBeGreaterThan(CASES / 10);
   });
 });

@@ -7,14 +7,16 @@
  * docker shows the helper's stdout and discards its stderr.
  */
 import type { TokenResponse } from '../../../shared/api.js';
-import { isLoopbackHost, type EffectiveConfig, type ResolvedProfile } from '../../../shared/config.js';
+import type { EffectiveConfig } from '../../../shared/config.js';
+import { DEFAULT_REGISTRY_USERNAME, insecureTransport, profileForRegistry, registryHost } from '../../../shared/registry.js';
 import { AuthctlError, EXIT, exitCodeFor } from '../../../shared/errors.js';
 import type { CommandIO } from '../../io.js';
 import { readEffectiveConfigPlain } from '../../lib/config-file.js';
 import { terminalSafe } from '../../../shared/terminal-text.js';
 
 export const NOT_FOUND = 'credentials not found in native keychain';
-export const DEFAULT_REGISTRY_USERNAME = 'oauth2';
+// The resolution lives in shared/ because the agent resolves `registry` requests (the native client) alike.
+export { DEFAULT_REGISTRY_USERNAME, insecureTransport, profileForRegistry, registryHost };
 
 export async function run(operation: string, io: CommandIO): Promise<number> {
   switch (operation) {
@@ -94,36 +96,6 @@ export function listRegistries(cfg: EffectiveConfig): Record<string, string> {
     }
   }
   return out;
-}
-
-export function profileForRegistry(cfg: EffectiveConfig, serverUrl: string): ResolvedProfile | undefined {
-  const host = registryHost(serverUrl);
-  if (!host) return undefined;
-  for (const p of cfg.profiles.values()) if (p.registries?.some((r) => registryHost(r) === host)) return p;
-  return undefined;
-}
-
-/**
- * The registry's address when docker names a transport a token must not cross: plain http
- * (an insecure registry) to anything but this machine, or a scheme that is not http(s).
- * A bare host means https to docker, unless the daemon lists it as insecure, which the
- * helper cannot know: only what docker spells out is judged.
- */
-export function insecureTransport(serverUrl: string): string | undefined {
-  const s = serverUrl.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === 'https') return undefined;
-  const url = URL.parse(s);
-  if (scheme === 'http' && url && isLoopbackHost(url.hostname)) return undefined;
-  return s;
-}
-
-/** `https://Registry.example.com/v2/` and `registry.example.com` name the same registry. */
-export function registryHost(serverUrl: string): string | undefined {
-  const s = serverUrl.trim();
-  if (!s) return undefined;
-  const url = URL.parse(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`);
-  return url?.host.toLowerCase() || undefined;
 }
 
 async function readAll(io: CommandIO): Promise<string> {
