@@ -42,6 +42,18 @@ function rng(seed: number): () => number {
 
 type Answer = { bytes: Buffer; silent?: boolean; mustAnswer?: boolean };
 
+/**
+ * No hang and no crash; true when the client handed over to the Node CLI (the stub exits 99
+ * with "HANDOFF") having printed nothing of its own.
+ */
+function handedOver(res: Awaited<ReturnType<typeof runNative>>, where: string): boolean {
+  expect(res.timedOut, where).toBe(false);
+  expect(res.signal, where).toBe(null);
+  if (res.code !== 99) return false;
+  expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+  return true;
+}
+
 function http(body: string | Buffer, head = ''): Buffer {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
   return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${b.length}\r\ncache-control: no-store${head}\r\n\r\n`), b]);
@@ -182,10 +194,7 @@ describe('native client parser fuzz (fixed seed)', () => {
       const f = i % FORMATS.length;
       const res = await runNative('authctl', [...FORMATS[f], '--profile', 'fz'], env, { timeoutMs: 10_000 });
       const where = `case ${i} (${FORMAT_NAMES[f]}): ${JSON.stringify(answer.bytes.subarray(0, 300).toString('latin1'))}`;
-      expect(res.timedOut, where).toBe(false);
-      expect(res.signal, where).toBe(null);
-      if (res.code === 99) {
-        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
+      if (handedOver(res, where)) {
         expect(answer.mustAnswer, where).not.toBe(true);
         continue;
       }
@@ -225,11 +234,7 @@ describe('native client parser fuzz (fixed seed)', () => {
       else if (m === 5) text = `${'['.repeat(int(30))}${text}`;
       const res = await runNative('authctl', ['kube'], { ...env, KUBERNETES_EXEC_INFO: text }, { timeoutMs: 10_000 });
       const where = `case ${i}: ${JSON.stringify(text)}`;
-      expect(res.timedOut || res.signal !== null, where).toBe(false);
-      if (res.code === 99) {
-        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
-        continue;
-      }
+      if (handedOver(res, where)) continue;
       let expected: string | undefined;
       try {
         expected = execCredential(parseExecInfo(text).apiVersion, 'pre.issued', 0);
@@ -261,11 +266,7 @@ describe('native client parser fuzz (fixed seed)', () => {
       const input = Buffer.from(text);
       const res = await runNative('git-credential-authctl', ['--profile', 'fz', 'get'], env, { input, timeoutMs: 10_000 });
       const where = `case ${i}: ${JSON.stringify(text.slice(0, 200))}`;
-      expect(res.timedOut || res.signal !== null, where).toBe(false);
-      if (res.code === 99) {
-        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
-        continue;
-      }
+      if (handedOver(res, where)) continue;
       let expected: string | undefined;
       try {
         const cred = await readCredential(Readable.from([input]));
@@ -301,11 +302,7 @@ describe('native client parser fuzz (fixed seed)', () => {
       lastRequest = '';
       const res = await runNative('docker-credential-authctl', ['get'], env, { input, timeoutMs: 10_000 });
       const where = `case ${i}: ${JSON.stringify(input.toString('utf8').slice(0, 200))}`;
-      expect(res.timedOut || res.signal !== null, where).toBe(false);
-      if (res.code === 99) {
-        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
-        continue;
-      }
+      if (handedOver(res, where)) continue;
       // Node's readAll() and get(): the whole of stdin as UTF-8, trimmed, sent as `registry` and printed back.
       const serverUrl = input.toString('utf8').trim();
       const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as { registry?: unknown };
@@ -333,11 +330,7 @@ describe('native client parser fuzz (fixed seed)', () => {
       lastRequest = '';
       const res = await runNative('git-credential-authctl', ['get'], env, { input, timeoutMs: 10_000 });
       const where = `case ${i}: ${JSON.stringify(text)} ${JSON.stringify(profile)}`;
-      expect(res.timedOut || res.signal !== null, where).toBe(false);
-      if (res.code === 99) {
-        expect({ stdout: res.stdout, stderr: res.stderr }, where).toEqual({ stdout: '', stderr: 'HANDOFF\n' });
-        continue;
-      }
+      if (handedOver(res, where)) continue;
       const cred = await readCredential(Readable.from([input]));
       const sent = JSON.parse(lastRequest.slice(lastRequest.indexOf('\r\n\r\n') + 4)) as unknown;
       expect(sent, where).toEqual({ gitRequest: { protocol: cred.protocol, host: cred.host, ...(cred.path === undefined ? {} : { path: cred.path }) } });
