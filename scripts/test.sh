@@ -21,6 +21,7 @@ command -v systemd-socket-activate >/dev/null || need+=(systemd)
 command -v kubectl >/dev/null || need+=(kubectl)
 command -v /usr/sbin/sshd >/dev/null || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+command -v pkill >/dev/null || need+=(procps) # the sshd fixture ends the test user's processes
 command -v cc >/dev/null || need+=(gcc libc6-dev) # the native client (native/client/) and addon
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && [ "${AUTHCTL_NO_APT:-}" != 1 ]; then
