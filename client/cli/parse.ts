@@ -17,7 +17,7 @@ export interface Parsed<S extends CommandSpec> {
 
 /** A usage error that quotes the command's first usage line (what to type instead). */
 export function usageError(spec: Pick<CommandSpec, 'name' | 'usage'>, why: string): AuthctlError {
-  return new AuthctlError('usage', `${why}\nusage: authctl ${spec.usage[0]}\n(see \`authctl help ${spec.name}\`)`);
+  return new AuthctlError('usage', `${why}\nusage: authctl ${spec.usage[0]}\n(see \`${['authctl help', spec.name].filter(Boolean).join(' ')}\`)`);
 }
 
 export function parseCommandArgs<S extends CommandSpec>(spec: S, argv: readonly string[]): Parsed<S> {
